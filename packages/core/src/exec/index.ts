@@ -1,0 +1,3 @@
+export * from './format-command.ts';
+export * from './process-runner.ts';
+export * from './redactor.ts';

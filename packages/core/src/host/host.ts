@@ -1,0 +1,43 @@
+import type { CiContext } from '../git/ci-context.ts';
+
+/** Where a step's messages go. Every host maps these onto its own logging commands. */
+export interface HostLog {
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  /** Echo of an external command line (already redacted). */
+  command(line: string): void;
+}
+
+/**
+ * The narrow surface a host (GitHub runner, Azure Pipelines agent, terminal) offers to the engine.
+ * Steps never touch process.env, argv or host libraries: everything arrives through here, once.
+ */
+export interface Host {
+  readonly kind: 'github' | 'azure-pipelines' | 'cli';
+  /** The raw value of an input by its kebab-case name, or undefined when not given. */
+  getInput(name: string): string | undefined;
+  readonly log: HostLog;
+  /** Runs `fn` inside one collapsible log group; the group is closed even when `fn` throws. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  /** Masks a secret in the host's logs from now on. */
+  setSecret(value: string): void;
+  setOutput(name: string, value: string): void;
+  /** A variable for later steps of the same job. */
+  exportVariable(name: string, value: string): void;
+  /** Markdown for the job summary (GitHub step summary, Azure Pipelines summary tab, terminal). */
+  appendSummary(markdown: string): Promise<void>;
+  getState(name: string): string | undefined;
+  saveState(name: string, value: string): void;
+  /** Aborts when the run is cancelled (SIGINT, SIGTERM, the agent's cancel). */
+  readonly signal: AbortSignal;
+  /** A per-job scratch directory that the host cleans up (RUNNER_TEMP, Agent.TempDirectory, os tmp). */
+  readonly tempDir: string;
+  /** The directory relative input paths are resolved against (the checkout). */
+  readonly workspace: string;
+  /** The environment tools inherit. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Commit, branch, tag and pull-request facts as the host knows them. */
+  ciContext(): Promise<CiContext>;
+}

@@ -1,0 +1,2 @@
+export * from './input-spec.ts';
+export * from './parse-inputs.ts';

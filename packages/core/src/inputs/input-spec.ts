@@ -1,0 +1,103 @@
+/**
+ * Declarative description of a step's inputs and outputs. It is the single source for the strict parser
+ * every host uses, for `slipway <step> --help`, and for the generated action.yml and task.json files.
+ */
+export type InputType =
+  /** Free text, trimmed. */
+  | 'string'
+  /** Only `true` or `false` (any case); anything else is an error, never silently false. */
+  | 'boolean'
+  | 'integer'
+  /** `90`, `90s`, `5m`, `1h30m`: parsed to milliseconds. */
+  | 'duration'
+  /** One of `allowed`. */
+  | 'enum'
+  /** Items separated by newlines or commas; blank items dropped. */
+  | 'list'
+  /** Items separated by newlines only (items may contain commas, e.g. `id=x,src=y`). */
+  | 'lines'
+  /** `KEY=VALUE` per line; the value may contain `=` and commas. */
+  | 'map'
+  /** Text kept as written (YAML documents, scripts). */
+  | 'multiline';
+
+export interface InputSpec {
+  /** kebab-case, the same in every host: `build-args`. */
+  readonly name: string;
+  readonly type: InputType;
+  readonly description: string;
+  readonly required?: boolean;
+  /** Applied by the parser when the host gives nothing; shown in generated metadata. */
+  readonly default?: string;
+  /** Masked in every host as soon as it is read; never echoed. */
+  readonly secret?: boolean;
+  readonly allowed?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  /** Task metadata: the group the input is shown under in the Azure Pipelines editor. */
+  readonly group?: string;
+  /** Task metadata: when the input is shown, e.g. `builder = buildx`. */
+  readonly visibleRule?: string;
+  /** What a valid value looks like; used in error messages and help. */
+  readonly example?: string;
+}
+
+export interface OutputSpec {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface InputGroupSpec {
+  readonly name: string;
+  readonly displayName: string;
+  readonly isExpanded?: boolean;
+}
+
+export interface StepSpec {
+  /** kebab-case step id: the action folder and the CLI sub-command. */
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  /** Azure Pipelines task name, e.g. `SlipwayBuildV1`; also its folder. */
+  readonly taskName: string;
+  /** Azure Pipelines task GUID; never changes once published. */
+  readonly taskId: string;
+  readonly taskVersion: { readonly major: number; readonly minor: number; readonly patch: number };
+  readonly groups: readonly InputGroupSpec[];
+  readonly inputs: readonly InputSpec[];
+  readonly outputs: readonly OutputSpec[];
+  /** GitHub Marketplace branding. */
+  readonly branding: { readonly icon: string; readonly color: string };
+}
+
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+type ValueOf<T extends InputType> = T extends 'boolean'
+  ? boolean
+  : T extends 'integer' | 'duration'
+    ? number
+    : T extends 'list' | 'lines'
+      ? string[]
+      : T extends 'map'
+        ? Record<string, string>
+        : string;
+
+type AlwaysPresent<I extends InputSpec> = I extends { readonly required: true }
+  ? true
+  : I extends { readonly default: string }
+    ? true
+    : I['type'] extends 'list' | 'lines' | 'map' | 'boolean'
+      ? true
+      : false;
+
+/** The typed object the parser returns: `build-args` becomes `buildArgs`, with the parsed type. */
+export type InputValues<S extends readonly InputSpec[]> = {
+  [I in S[number] as CamelCase<I['name']>]: AlwaysPresent<I> extends true
+    ? ValueOf<I['type']>
+    : ValueOf<I['type']> | undefined;
+};
+
+/** `build-args` -> `buildArgs`. */
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,49 @@
+/**
+ * OCI naming rules (distribution-spec "Pulling manifests": repository names and tags), checked before
+ * anything runs so that a bad name fails as invalid input instead of half-way through a push.
+ */
+const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const pathComponent = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+const hostPattern = /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
+
+export function isValidTag(tag: string): boolean {
+  return tagPattern.test(tag);
+}
+
+export function isValidRepository(repository: string): boolean {
+  if (repository.length === 0 || repository.length > 255) return false;
+  return repository.split('/').every((part) => pathComponent.test(part));
+}
+
+export interface ImageName {
+  /** Registry host[:port], when the name has one. */
+  registry?: string;
+  repository: string;
+}
+
+/**
+ * Splits `registry.example.com:5000/team/app` into host and repository. Like Docker, the first
+ * component is a registry only when it has a dot, a port or is `localhost`.
+ * Returns undefined when the name breaks the rules (including a tag or digest suffix).
+ */
+export function parseImageName(name: string): ImageName | undefined {
+  const parts = name.split('/');
+  const first = parts[0] ?? '';
+  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) {
+    const repository = parts.slice(1).join('/');
+    if (!hostPattern.test(first) || !isValidRepository(repository)) return undefined;
+    return { registry: first, repository };
+  }
+  return isValidRepository(name) ? { repository: name } : undefined;
+}
+
+/** `name:tag` for each tag. */
+export function taggedReferences(name: string, tags: readonly string[]): string[] {
+  return tags.map((tag) => `${name}:${tag}`);
+}
+
+/** A sha256 digest in OCI form. */
+export function isValidDigest(digest: string): boolean {
+  return /^sha256:[a-f0-9]{64}$/.test(digest);
+}

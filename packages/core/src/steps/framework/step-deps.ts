@@ -1,0 +1,22 @@
+import type { ProcessRunner } from '../../exec/index.ts';
+import type { CiContext } from '../../git/ci-context.ts';
+
+export interface StepLog {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** What a step may use. Built once by runStep from the host; tests build it from fakes or real tools. */
+export interface StepDeps {
+  readonly runner: ProcessRunner;
+  readonly log: StepLog;
+  readonly signal: AbortSignal;
+  /** Scratch space; files a step creates here are its own to clean up. */
+  readonly tempDir: string;
+  readonly ci: CiContext;
+  readonly now: () => Date;
+  /** Masks a value that only became known at run time (a token from an exchange). */
+  readonly setSecret: (value: string) => void;
+}

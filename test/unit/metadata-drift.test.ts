@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { steps } from '@slipway/core';
+import { generatedFiles } from '../../scripts/metadata.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+describe('generated metadata', () => {
+  const files = generatedFiles();
+
+  it.each([...files.keys()])('%s matches what `npm run generate` produces', (file) => {
+    const target = path.join(root, file);
+    expect(existsSync(target), `${file} is missing: run npm run generate`).toBe(true);
+    expect(readFileSync(target, 'utf8'), `${file} was edited by hand or is stale: run npm run generate`).toBe(files.get(file));
+  });
+
+  it('has an action and a task for every step and nothing else', () => {
+    const actionDirs = readdirSync(path.join(root, 'actions')).filter((name) => !name.startsWith('_'));
+    const taskDirs = readdirSync(path.join(root, 'tasks')).filter((name) => /V\d+$/.test(name));
+    expect(actionDirs.sort()).toEqual(Object.keys(steps).sort());
+    expect(taskDirs.sort()).toEqual(Object.values(steps).map((step) => step.spec.taskName).sort());
+  });
+
+  it('action.yml declares node24, every input and output of the spec', () => {
+    for (const step of Object.values(steps)) {
+      const action = parseYaml(readFileSync(path.join(root, 'actions', step.spec.id, 'action.yml'), 'utf8'));
+      expect(action.runs).toEqual({ using: 'node24', main: 'main.mjs' });
+      expect(Object.keys(action.inputs)).toEqual(step.spec.inputs.map((input) => input.name));
+      expect(Object.keys(action.outputs)).toEqual(step.spec.outputs.map((output) => output.name));
+    }
+  });
+
+  it('task.json runs on Node24 and Node20_1 with a stable GUID', () => {
+    for (const step of Object.values(steps)) {
+      const task = JSON.parse(readFileSync(path.join(root, 'tasks', step.spec.taskName, 'task.json'), 'utf8'));
+      expect(task.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(Object.keys(task.execution)).toEqual(['Node24', 'Node20_1']);
+      for (const input of task.inputs) {
+        if (input.groupName) expect(task.groups.map((g: { name: string }) => g.name)).toContain(input.groupName);
+      }
+    }
+  });
+
+  it('the committed bundles are what the sources build to', () => {
+    expect(() => execFileSync(process.execPath, [path.join(root, 'scripts/bundle.mjs'), '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+});
