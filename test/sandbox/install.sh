@@ -41,7 +41,7 @@ go_install_to() {
 
 # ---------------------------------------------------------------------------------------------
 install_apt() {
-  local pkgs=(buildah skopeo docker-registry prometheus jq openssl busybox-static uidmap curl)
+  local pkgs=(buildah skopeo docker-registry prometheus jq openssl busybox-static uidmap curl apache2-utils)
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

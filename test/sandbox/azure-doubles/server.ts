@@ -1,0 +1,249 @@
+/**
+ * One HTTPS server hosting the Entra ID, ACR and ARM doubles, plus test-only `/_sandbox/*` endpoints:
+ * - `GET /_sandbox/stats`, `POST /_sandbox/stats/reset` — request counters and blob bytes.
+ * - `POST /_sandbox/faults` `{kind: 'status-503'|'reset'|'reset-mid-body', pathPattern, method?, count?, afterBytes?}`,
+ *   `GET /_sandbox/faults`, `DELETE /_sandbox/faults`.
+ * - `POST /_sandbox/expire-tokens` `{families?: ['acrAccess'|'acrRefresh'|'entra']}` — every token of those
+ *   families issued so far is treated as expired (default: ACR access tokens).
+ * - `/_sandbox/oidc/*` — the sandbox OIDC issuer (see entra-double.ts).
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AcrDouble } from './acr-double.ts';
+import { handleArmRequest } from './arm-double.ts';
+import type { DoublesContext } from './context.ts';
+import { handleEntraRequest, mintFederatedToken } from './entra-double.ts';
+import { FaultInjector, isFaultRule, type FaultRule } from './faults.ts';
+import { readJson, sendJson } from './http-io.ts';
+import { createSigningKey } from './jwt.ts';
+import {
+  DEFAULT_TENANT_ID,
+  defaultApps,
+  defaultManagedIdentity,
+  type AzureDoublesOptions,
+  type ClusterOptions,
+  type EntraApp,
+  type ManagedIdentity,
+} from './model.ts';
+import { StatsRecorder, type DoubleStats } from './stats.ts';
+
+export type TokenFamily = 'acrAccess' | 'acrRefresh' | 'entra';
+
+/** Everything a client needs to talk to the doubles (also written to `azure-doubles.json`). */
+export interface AzureDoublesDescription {
+  url: string;
+  /** `AZURE_AUTHORITY_HOST` / `authorityHost` for @azure/identity (use with `disableInstanceDiscovery: true`). */
+  authorityHost: string;
+  tenantId: string;
+  /** Issuer of `/_sandbox/oidc` tokens, trusted by the apps' federated credentials. */
+  oidcIssuer: string;
+  /** `AZURE_POD_IDENTITY_AUTHORITY_HOST` makes ManagedIdentityCredential call `${imdsHost}/metadata/identity/oauth2/token`. */
+  imdsHost: string;
+  /** App Service flavour: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`. */
+  appServiceIdentityEndpoint: string;
+  apps: EntraApp[];
+  managedIdentity: ManagedIdentity;
+  registry?: { endpoint: string; loginServer: string; upstream: string; anonymousPull: boolean; admin?: { username: string; password: string } };
+  arm?: {
+    endpoint: string;
+    subscriptionId: string;
+    resourceGroup: string;
+    clusterName: string;
+    location: string;
+    kubernetesVersion: string;
+  };
+}
+
+export interface AzureDoublesHandle {
+  url: string;
+  port: number;
+  description: AzureDoublesDescription;
+  /** Mints a token from the sandbox OIDC issuer (a federated credential's assertion). */
+  mintFederatedToken(options: { subject: string; audience?: string; lifetimeSeconds?: number; issuedAtOffsetSeconds?: number }): string;
+  stats(): DoubleStats;
+  resetStats(): void;
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  expireTokens(families?: TokenFamily[]): number;
+  close(): Promise<void>;
+}
+
+function expire(ctx: DoublesContext, families: readonly TokenFamily[]): number {
+  let n = 0;
+  for (const family of families) {
+    for (const jti of ctx.issuedJtis[family]) {
+      ctx.revokedJtis.add(jti);
+      n += 1;
+    }
+  }
+  return n;
+}
+
+async function handleSandbox(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const method = req.method ?? 'GET';
+  switch (`${method} ${url.pathname}`) {
+    case 'GET /_sandbox/stats':
+      sendJson(res, 200, ctx.stats.snapshot());
+      return true;
+    case 'POST /_sandbox/stats/reset':
+      ctx.stats.reset();
+      sendJson(res, 200, ctx.stats.snapshot());
+      return true;
+    case 'GET /_sandbox/faults':
+      sendJson(res, 200, { pending: ctx.faults.pending() });
+      return true;
+    case 'DELETE /_sandbox/faults':
+      ctx.faults.clear();
+      sendJson(res, 200, { pending: [] });
+      return true;
+    case 'POST /_sandbox/faults': {
+      const body = await readJson(req);
+      if (!isFaultRule(body)) {
+        sendJson(res, 400, { error: "expected {kind: 'status-503'|'reset'|'reset-mid-body', pathPattern: string, method?, count?, afterBytes?}" });
+        return true;
+      }
+      ctx.faults.arm(body);
+      sendJson(res, 200, { pending: ctx.faults.pending() });
+      return true;
+    }
+    case 'POST /_sandbox/expire-tokens': {
+      const body = (await readJson(req)) as { families?: unknown };
+      const families = Array.isArray(body.families)
+        ? body.families.filter((f): f is TokenFamily => f === 'acrAccess' || f === 'acrRefresh' || f === 'entra')
+        : (['acrAccess'] as TokenFamily[]);
+      sendJson(res, 200, { expired: expire(ctx, families) });
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function applyFault(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, fault: FaultRule): boolean {
+  ctx.stats.fault(fault.kind);
+  if (fault.kind === 'reset') {
+    req.socket.destroy();
+    return true;
+  }
+  if (fault.kind === 'status-503') {
+    req.resume();
+    sendJson(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable (sandbox fault injection)' }] });
+    return true;
+  }
+  return false; // reset-mid-body is applied by the handler that streams the body
+}
+
+/**
+ * Starts the doubles on `https://host:port`. Registry and cluster parts are enabled by
+ * `options.registry` / `options.cluster`.
+ */
+export async function startAzureDoubles(options: AzureDoublesOptions): Promise<AzureDoublesHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = createServer({ cert: options.tls.cert, key: options.tls.key });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `https://${urlHost}:${port}`;
+  const oidcIssuer = `${url}/_sandbox/oidc`;
+  const cluster: ClusterOptions | undefined = options.cluster;
+  const ctx: DoublesContext = {
+    url,
+    tenantId: (options.tenantId ?? DEFAULT_TENANT_ID).toLowerCase(),
+    apps: options.apps ?? defaultApps(oidcIssuer),
+    managedIdentity:
+      options.managedIdentity ?? defaultManagedIdentity(cluster?.subscriptionId ?? '00000000-0000-0000-0000-000000000000', cluster?.resourceGroup ?? 'slipway-sandbox'),
+    oidcIssuer,
+    entraKey: createSigningKey(),
+    oidcKey: createSigningKey(),
+    acrKey: createSigningKey(),
+    registry: options.registry ? { ...options.registry, loginServer: options.registry.loginServer ?? `${urlHost}:${port}` } : undefined,
+    cluster,
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3599,
+    acrRefreshTokenLifetimeSeconds: options.acrRefreshTokenLifetimeSeconds ?? 3 * 3600,
+    acrAccessTokenLifetimeSeconds: options.acrAccessTokenLifetimeSeconds ?? 75 * 60,
+    revokedJtis: new Set(),
+    issuedJtis: { entra: new Set(), acrRefresh: new Set(), acrAccess: new Set() },
+    stats: new StatsRecorder(),
+    faults: new FaultInjector(),
+  };
+  const acr = new AcrDouble(ctx);
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', ctx.url);
+    const method = req.method ?? 'GET';
+    if (options.log) res.on('finish', () => process.stderr.write(`azure-doubles: ${method} ${url.pathname}${url.search} -> ${res.statusCode}\n`));
+    const run = async (): Promise<void> => {
+      if (url.pathname.startsWith('/_sandbox/') && !url.pathname.startsWith('/_sandbox/oidc')) {
+        if (await handleSandbox(ctx, req, res, url)) return;
+      } else {
+        const fault = ctx.faults.take(method, `${url.pathname}${url.search}`);
+        if (fault && applyFault(ctx, req, res, fault)) return;
+        if (await handleEntraRequest(ctx, req, res, url)) return;
+        if (await acr.handle(req, res, url, fault)) return;
+        if (await handleArmRequest(ctx, req, res, url)) return;
+      }
+      sendJson(res, 404, { error: { code: 'NotFound', message: `No sandbox Azure double serves ${method} ${url.pathname}` } });
+    };
+    run().catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalServerError', message } });
+      else res.destroy();
+    });
+  });
+
+  const description: AzureDoublesDescription = {
+    url,
+    authorityHost: url,
+    tenantId: ctx.tenantId,
+    oidcIssuer,
+    imdsHost: url,
+    appServiceIdentityEndpoint: `${url}/msi/token`,
+    apps: ctx.apps,
+    managedIdentity: ctx.managedIdentity,
+    ...(ctx.registry
+      ? {
+          registry: {
+            endpoint: url,
+            loginServer: ctx.registry.loginServer,
+            upstream: ctx.registry.upstream,
+            anonymousPull: ctx.registry.anonymousPull ?? false,
+            ...(ctx.registry.admin ? { admin: ctx.registry.admin } : {}),
+          },
+        }
+      : {}),
+    ...(cluster
+      ? {
+          arm: {
+            endpoint: url,
+            subscriptionId: cluster.subscriptionId,
+            resourceGroup: cluster.resourceGroup,
+            clusterName: cluster.name,
+            location: cluster.location,
+            kubernetesVersion: cluster.kubernetesVersion,
+          },
+        }
+      : {}),
+  };
+
+  return {
+    url,
+    port,
+    description,
+    mintFederatedToken: (o) => mintFederatedToken(ctx, o),
+    stats: () => ctx.stats.snapshot(),
+    resetStats: () => ctx.stats.reset(),
+    injectFault: (rule) => ctx.faults.arm(rule),
+    clearFaults: () => ctx.faults.clear(),
+    expireTokens: (families = ['acrAccess']) => expire(ctx, families),
+    close: () =>
+      new Promise<void>((resolve) => {
+        acr.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
