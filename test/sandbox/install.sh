@@ -184,6 +184,7 @@ EXT
 }
 
 # ---------------------------------------------------------------------------------------------
+if [[ ${1:-} == --print-trivy-db-dir ]]; then trivy_db_dir; exit 0; fi
 all=(apt pki helm3 helm4 kwok etcd k8s trivy trivydb)
 components=("$@"); ((${#components[@]})) || components=("${all[@]}")
 total_start=$(now_ms)

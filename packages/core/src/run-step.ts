@@ -5,6 +5,7 @@ import { parseInputs, type InputSpec } from './inputs/index.ts';
 import type { StepReport } from './steps/framework/step-definition.ts';
 import type { StepDeps } from './steps/framework/step-deps.ts';
 import { findStep } from './steps/registry.ts';
+import { sleep } from './concurrency/sleep.ts';
 
 export interface StepRunOutcome {
   exitCode: ExitCodeValue;
@@ -46,6 +47,7 @@ export async function runStep(host: Host, stepId: string): Promise<StepRunOutcom
       tempDir: host.tempDir,
       ci: await host.ciContext(),
       now: () => new Date(),
+      sleep: (ms) => sleep(ms, host.signal),
       setSecret: mask,
     };
     const report = await step.run(inputs, deps);

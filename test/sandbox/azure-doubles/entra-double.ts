@@ -418,7 +418,8 @@ export async function handleEntraRequest(ctx: DoublesContext, req: IncomingMessa
   const path = url.pathname;
   const method = req.method ?? 'GET';
 
-  if (path === '/metadata/identity/oauth2/token' && method === 'GET') {
+  // msal-node builds the IMDS URL with a trailing slash; real IMDS accepts both forms.
+  if ((path === '/metadata/identity/oauth2/token' || path === '/metadata/identity/oauth2/token/') && method === 'GET') {
     ctx.stats.request('mi.imds');
     if (req.headers['metadata'] !== 'true') {
       sendJson(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
@@ -431,7 +432,7 @@ export async function handleEntraRequest(ctx: DoublesContext, req: IncomingMessa
     managedIdentityToken(ctx, req, res, url.searchParams, 'imds');
     return true;
   }
-  if (path === '/msi/token' && method === 'GET') {
+  if ((path === '/msi/token' || path === '/msi/token/') && method === 'GET') {
     ctx.stats.request('mi.appservice');
     if (req.headers['x-identity-header'] !== ctx.managedIdentity.identityHeader) {
       sendJson(res, 401, { statusCode: 401, message: 'Unauthorized. X-IDENTITY-HEADER is missing or invalid.' });

@@ -3,7 +3,7 @@
  * issuer each sign with their own generated key; Entra publishes its key as a JWKS like the real
  * `/{tenant}/discovery/v2.0/keys` endpoint does.
  */
-import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 
 export type JwtClaims = Record<string, unknown>;
 
@@ -65,7 +65,7 @@ export function hasValidSignature(jwt: DecodedJwt, key: JwtSigningKey): boolean 
 
 /** The public half of `key` as a JWK, in the shape of Entra's `discovery/v2.0/keys` entries. */
 export function toPublicJwk(key: JwtSigningKey, issuer?: string): Record<string, unknown> {
-  const jwk = createPublicKey(key.publicKey).export({ format: 'jwk' });
+  const jwk = key.publicKey.export({ format: 'jwk' });
   return { kty: jwk.kty, use: 'sig', kid: key.kid, x5t: key.kid, n: jwk.n, e: jwk.e, ...(issuer ? { issuer } : {}) };
 }
 

@@ -47,3 +47,30 @@ export function taggedReferences(name: string, tags: readonly string[]): string[
 export function isValidDigest(digest: string): boolean {
   return /^sha256:[a-f0-9]{64}$/.test(digest);
 }
+
+export interface ImageReference extends ImageName {
+  tag?: string;
+  digest?: string;
+}
+
+/** `registry/repo:tag`, `repo@sha256:...` or `repo:tag@sha256:...`; undefined when malformed. */
+export function parseImageReference(reference: string): ImageReference | undefined {
+  let rest = reference;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!isValidDigest(digest)) return undefined;
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) return undefined;
+  }
+  const name = parseImageName(rest);
+  if (!name) return undefined;
+  return { ...name, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}

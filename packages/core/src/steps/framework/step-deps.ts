@@ -17,6 +17,8 @@ export interface StepDeps {
   readonly tempDir: string;
   readonly ci: CiContext;
   readonly now: () => Date;
+  /** Waits (backoff between retries); resolves early with a CancelledError rejection when cancelled. */
+  readonly sleep: (ms: number) => Promise<void>;
   /** Masks a value that only became known at run time (a token from an exchange). */
   readonly setSecret: (value: string) => void;
 }

@@ -1,0 +1,51 @@
+/** What to scan: an OCI layout directory from `build`, or an image in a registry. */
+export type ScanTarget = { kind: 'layout'; path: string } | { kind: 'image'; reference: string };
+
+export interface TrivyScanOptions {
+  target: ScanTarget;
+  scanners: readonly string[];
+  cacheDir: string;
+  outputFile: string;
+  timeoutMs: number;
+  /** Needed for a CycloneDX SBOM converted from the JSON report. */
+  listAllPackages: boolean;
+  offline: boolean;
+  insecureRegistry: boolean;
+}
+
+/** Flags every invocation gets: no phoning home (the air-gap docs need both), quiet progress output. */
+const quietFlags = ['--skip-version-check', '--disable-telemetry', '--quiet'];
+
+/**
+ * `trivy image` argv. The DB is prepared beforehand (ensureTrivyDb), so the scan never downloads it;
+ * severity, ignore-unfixed and ignore files are applied by Slipway to the JSON, not passed to Trivy, so
+ * the report always holds everything and the gate does not depend on the output format.
+ */
+export function buildTrivyScanArgs(options: TrivyScanOptions): string[] {
+  const args = [
+    'image',
+    '--cache-dir', options.cacheDir,
+    '--format', 'json',
+    '--output', options.outputFile,
+    '--scanners', options.scanners.join(','),
+    '--timeout', `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
+    '--skip-db-update',
+    ...quietFlags,
+  ];
+  if (options.offline) args.push('--skip-java-db-update', '--offline-scan', '--skip-check-update');
+  if (options.listAllPackages) args.push('--list-all-pkgs');
+  if (options.insecureRegistry) args.push('--insecure');
+  if (options.target.kind === 'layout') args.push('--input', options.target.path);
+  else args.push('--image-src', 'remote', options.target.reference);
+  return args;
+}
+
+/** Downloads only the vulnerability DB from one repository (one mirror of the list). */
+export function buildTrivyDbDownloadArgs(cacheDir: string, repository: string, insecureRegistry: boolean): string[] {
+  return ['image', '--download-db-only', '--cache-dir', cacheDir, '--db-repository', repository, ...quietFlags, ...(insecureRegistry ? ['--insecure'] : [])];
+}
+
+/** `trivy convert` of the JSON report into another format (CycloneDX SBOM). */
+export function buildTrivyConvertArgs(reportFile: string, format: string, outputFile: string): string[] {
+  return ['convert', '--format', format, '--output', outputFile, reportFile];
+}
