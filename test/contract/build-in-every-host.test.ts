@@ -174,3 +174,17 @@ describe('bad input changes nothing and exits 2 in every host', () => {
     expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'INPUT_INVALID' });
   });
 });
+
+describe('the packaged Azure DevOps extension', () => {
+  it('runs a task from its own folder, with no repository around it', async () => {
+    const staged = mkdtempSync(path.join(os.tmpdir(), 'slipway-ext-'));
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/package-extension.mjs'), staged]);
+    const manifest = JSON.parse(readFileSync(path.join(staged, 'vss-extension.json'), 'utf8'));
+    for (const file of manifest.files as Array<{ path: string }>) expect(existsSync(path.join(staged, file.path, '_bundle', 'slipway.cjs'))).toBe(true);
+    // Invalid input exercises the whole task entry and bundle without building anything.
+    const run = await runProcess(process.execPath, [path.join(staged, 'SlipwayBuildV1', 'index.js')], { INPUT_IMAGE: 'Bad Name', AGENT_TEMPDIRECTORY: staged }, staged);
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toContain('##vso[task.complete result=Failed;]');
+    rmSync(staged, { recursive: true, force: true });
+  });
+});

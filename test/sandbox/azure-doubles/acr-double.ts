@@ -245,7 +245,8 @@ export class AcrDouble {
     if (path === '/v2/_catalog') return { kind: 'v2.catalog', needed: [{ type: 'registry', name: 'catalog', actions: ['*'] }] };
     const m = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)(\/.*)?$/.exec(path);
     if (!m) return { kind: 'v2.other', needed: undefined };
-    const repo = m[1] as string;
+    // The SDK percent-encodes the repository name (`slipway%2Fweb`); ACR and distribution decode it.
+    const repo = decodeURIComponent(m[1] as string);
     const section = m[2] as string;
     const rest = m[3] ?? '';
     const needed: AccessEntry[] = [];
@@ -508,7 +509,7 @@ export class AcrDouble {
       sendJson(res, 404, acrErrors('NOT_FOUND', 'the requested resource is not found'));
       return;
     }
-    const repo = m[1] as string;
+    const repo = decodeURIComponent(m[1] as string);
     const section = m[2];
     const ref = m[3] ? decodeURIComponent(m[3]) : undefined;
     const action = method === 'GET' ? 'metadata_read' : method === 'DELETE' ? 'delete' : 'metadata_write';

@@ -1,7 +1,8 @@
 /**
  * One HTTPS server hosting the Entra ID, ACR and ARM doubles, plus test-only `/_sandbox/*` endpoints:
  * - `GET /_sandbox/stats`, `POST /_sandbox/stats/reset` — request counters and blob bytes.
- * - `POST /_sandbox/faults` `{kind: 'status-503'|'reset'|'reset-mid-body', pathPattern, method?, count?, afterBytes?}`,
+ * - `POST /_sandbox/faults` `{kind: 'status-503'|'reset'|'reset-mid-body', pathPattern, method?, count?, afterBytes?}`
+ *   (`pathPattern` is a RegExp tested against the percent-decoded path plus query),
  *   `GET /_sandbox/faults`, `DELETE /_sandbox/faults`.
  * - `POST /_sandbox/expire-tokens` `{families?: ['acrAccess'|'acrRefresh'|'entra']}` — every token of those
  *   families issued so far is treated as expired (default: ACR access tokens).
@@ -180,7 +181,7 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
       if (url.pathname.startsWith('/_sandbox/') && !url.pathname.startsWith('/_sandbox/oidc')) {
         if (await handleSandbox(ctx, req, res, url)) return;
       } else {
-        const fault = ctx.faults.take(method, `${url.pathname}${url.search}`);
+        const fault = ctx.faults.take(method, `${decodeURIComponent(url.pathname)}${url.search}`);
         if (fault && applyFault(ctx, req, res, fault)) return;
         if (await handleEntraRequest(ctx, req, res, url)) return;
         if (await acr.handle(req, res, url, fault)) return;
