@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { camelCase, steps, type InputSpec, type StepSpec } from '@slipway/core';
+import { camelCase, steps, type HostKind, type InputSpec, type StepSpec } from '@slipway/core';
 
 const rootPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const header = (spec: StepSpec) =>
@@ -13,7 +13,7 @@ const header = (spec: StepSpec) =>
 
 export function renderActionYml(spec: StepSpec): string {
   const inputs: Record<string, Record<string, unknown>> = {};
-  for (const input of spec.inputs) {
+  for (const input of spec.inputs.filter((candidate) => offeredBy(candidate, 'github'))) {
     inputs[input.name] = {
       description: describeInput(input),
       required: input.required ?? false,
@@ -36,6 +36,10 @@ export function renderActionYml(spec: StepSpec): string {
 
 export function renderActionEntry(spec: StepSpec): string {
   return `// ${header(spec)}\nimport { runGitHubAction } from '../_bundle/slipway.mjs';\n\nawait runGitHubAction('${spec.id}');\n`;
+}
+
+function offeredBy(input: InputSpec, host: HostKind): boolean {
+  return input.hosts === undefined || input.hosts.includes(host);
 }
 
 function taskInputType(input: InputSpec): string {
@@ -68,9 +72,9 @@ export function renderTaskJson(spec: StepSpec): string {
     minimumAgentVersion: '3.232.1',
     instanceNameFormat: spec.title,
     groups: spec.groups.map((group) => ({ name: group.name, displayName: group.displayName, isExpanded: group.isExpanded ?? false })),
-    inputs: spec.inputs.map((input) => ({
+    inputs: spec.inputs.filter((input) => offeredBy(input, 'azure-pipelines')).map((input) => ({
       name: camelCase(input.name),
-      type: taskInputType(input),
+      type: input.taskInputType ?? taskInputType(input),
       label: labelOf(input.name),
       required: input.required ?? false,
       ...(input.default !== undefined ? { defaultValue: input.default } : {}),

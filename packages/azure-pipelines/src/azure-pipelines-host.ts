@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import * as internal from 'azure-pipelines-task-lib/internal';
+import { inputFromServiceConnection, readServiceConnection, serviceConnectionTokenSource, type AzureServiceConnection } from './service-connection.ts';
 import { cancellationSignal, camelCase, ciContextFromAzurePipelines, type CiContext, type Host } from '@slipway/core';
 
 /**
@@ -16,6 +17,8 @@ export class AzurePipelinesHost implements Host {
   readonly tempDir: string;
   readonly workspace: string;
   readonly #secretInputs: ReadonlySet<string>;
+  readonly #connection: AzureServiceConnection | undefined;
+  readonly federatedToken: ((audience: string) => Promise<string>) | undefined;
 
   constructor(secretInputs: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env) {
     this.env = env;
@@ -23,9 +26,20 @@ export class AzurePipelinesHost implements Host {
     this.tempDir = tl.getVariable('Agent.TempDirectory') || os.tmpdir();
     this.workspace = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
     this.signal = cancellationSignal((signal) => tl.warning(`${signal} received: cancelling`));
+    const connectionId = tl.getInput('azureSubscription', false);
+    this.#connection = connectionId ? readServiceConnection(connectionId) : undefined;
+    for (const secret of [this.#connection?.secret, this.#connection?.certificatePem]) if (secret) this.setSecret(secret);
+    this.federatedToken =
+      this.#connection?.scheme === 'WorkloadIdentityFederation' ? serviceConnectionTokenSource(this.#connection.id) : undefined;
   }
 
   getInput(name: string): string | undefined {
+    const direct = this.#readInput(name);
+    if (direct !== undefined || !this.#connection) return direct;
+    return inputFromServiceConnection(this.#connection, name, this.tempDir);
+  }
+
+  #readInput(name: string): string | undefined {
     const key = camelCase(name);
     // tl.getInput writes `name=value` to the debug log before anything could mask it, so secret
     // inputs are read from the task-lib's vault directly.

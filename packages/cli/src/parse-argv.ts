@@ -44,7 +44,7 @@ export function parseArgv(argv: readonly string[], findSpec: (id: string) => Ste
       if (name === 'help') help = true;
       continue;
     }
-    const input = spec.inputs.find((candidate) => candidate.name === name);
+    const input = spec.inputs.find((candidate) => candidate.name === name && (!candidate.hosts || candidate.hosts.includes('cli')));
     if (!input) {
       throw new InputError(name, `'${spec.id}' has no such input`, { hint: `run \`slipway ${spec.id} --help\` to list its inputs` });
     }

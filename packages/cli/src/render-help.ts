@@ -1,7 +1,8 @@
 import type { InputSpec, StepSpec } from '@slipway/core';
 
 /** `slipway <step> --help`: every input, its form, default and allowed values, from the spec. */
-export function renderStepHelp(spec: StepSpec): string {
+export function renderStepHelp(fullSpec: StepSpec): string {
+  const spec = { ...fullSpec, inputs: fullSpec.inputs.filter((input) => !input.hosts || input.hosts.includes('cli')) };
   const lines = [`slipway ${spec.id} — ${spec.description}`, '', `Usage: slipway ${spec.id} [--input value ...] [--json]`, ''];
   for (const group of spec.groups) {
     const inputs = spec.inputs.filter((input) => input.group === group.name);

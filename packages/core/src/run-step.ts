@@ -49,6 +49,7 @@ export async function runStep(host: Host, stepId: string): Promise<StepRunOutcom
       now: () => new Date(),
       sleep: (ms) => sleep(ms, host.signal),
       setSecret: mask,
+      ...(host.federatedToken ? { federatedToken: host.federatedToken } : {}),
     };
     const report = await step.run(inputs, deps);
     for (const [name, value] of Object.entries(report.outputs)) host.setOutput(name, value);

@@ -10,12 +10,16 @@ export class GitHubHost implements Host {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly tempDir: string;
   readonly workspace: string;
+  /** GitHub's ID-token endpoint, present when the workflow grants `permissions: id-token: write`. */
+  readonly federatedToken: ((audience: string) => Promise<string>) | undefined;
 
   constructor(env: Readonly<Record<string, string | undefined>> = process.env) {
     this.env = env;
     this.tempDir = env.RUNNER_TEMP || os.tmpdir();
     this.workspace = env.GITHUB_WORKSPACE || process.cwd();
     this.signal = cancellationSignal((signal) => core.warning(`${signal} received: cancelling`));
+    // core.getIDToken asks the runner for a new token on every call and masks it.
+    this.federatedToken = env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ? (audience) => core.getIDToken(audience) : undefined;
   }
 
   getInput(name: string): string | undefined {

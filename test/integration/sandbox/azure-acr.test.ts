@@ -271,7 +271,10 @@ describe('ACR double: /acr/v1, faults and token expiry', () => {
     h.doubles.clearFaults();
     const armed = await h.call('/_sandbox/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'reset', pathPattern: '^/v2/never', count: 2 }) });
     expect(armed.json()).toEqual({ pending: [{ kind: 'reset', pathPattern: '^/v2/never', count: 2 }] });
+    await expect(h.call('/v2/never/manifests/x')).rejects.toThrow(/ECONNRESET|socket hang up/);
+    expect((await h.call('/_sandbox/faults')).json()).toEqual({ pending: [{ kind: 'reset', pathPattern: '^/v2/never', count: 1 }] });
     await h.call('/_sandbox/faults', { method: 'DELETE' });
+    expect((await h.call('/v2/never/manifests/x')).status).toBe(401);
     const stats = (await h.call('/_sandbox/stats')).json() as { requests: Record<string, number>; blobBytesUploaded: number };
     expect(stats.requests['acr.exchange']).toBeGreaterThan(0);
     expect(typeof stats.blobBytesUploaded).toBe('number');

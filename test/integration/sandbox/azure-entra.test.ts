@@ -3,6 +3,7 @@
  * trusts the throwaway CA), plus the raw protocol details the SDK does not show.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,11 +84,30 @@ describe('Entra ID double with @azure/identity 4.14', () => {
     expect(error.message).toContain('invalid_scope');
   });
 
-  it('without disableInstanceDiscovery MSAL goes to login.microsoftonline.com; the probe blocks egress so it fails', async () => {
-    const spec = { ...secretCredential(), disableInstanceDiscovery: false } as CredentialSpec;
-    const error = expectError(await runSdkProbe({ op: 'token', credential: spec, scopes: [ARM_SCOPE] }, h.probeEnv));
-    expect(error.message).toMatch(/untrusted_authority|endpoints_resolution_error|network/i);
-    expect(h.doubles.stats().requests['entra.discovery'] ?? 0).toBe(0);
+  it('without disableInstanceDiscovery MSAL asks login.microsoftonline.com (caught by a local proxy)', async () => {
+    // A stand-in proxy records the CONNECT and refuses it, so nothing leaves the machine.
+    const connects: string[] = [];
+    const proxy = createServer((socket) => {
+      socket.once('data', (d: Buffer) => {
+        connects.push(d.toString('utf8').split('\r\n')[0] ?? '');
+        socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const spec = { ...secretCredential(), disableInstanceDiscovery: false } as CredentialSpec;
+      const env = { ...h.probeEnv, HTTPS_PROXY: `http://127.0.0.1:${port}` };
+      // An egress filter answering 403 is taken by MSAL as "custom domain": the token is still issued...
+      expectOk(await runSdkProbe({ op: 'token', credential: spec, scopes: [ARM_SCOPE] }, env));
+      expect(connects).toContain('CONNECT login.microsoftonline.com:443 HTTP/1.1');
+      expect(h.doubles.stats().requests['entra.discovery'] ?? 0).toBe(0);
+      // ...while an unreachable network (the probe's default dead proxy) makes the credential fail.
+      const error = expectError(await runSdkProbe({ op: 'token', credential: spec, scopes: [ARM_SCOPE] }, h.probeEnv));
+      expect(error.message).toContain('endpoints_resolution_error');
+    } finally {
+      proxy.close();
+    }
   });
 
   it('ClientAssertionCredential with a federated token from the sandbox issuer gets an ACR-audience token', async () => {

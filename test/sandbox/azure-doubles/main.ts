@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     process.stdout.write(`azure-doubles: ${signal}, stopping\n`);
     await doubles.close();
     await rm(pidFile, { force: true });
+    await rm(jsonFile, { force: true });
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,3 +1,4 @@
+import type { FederatedTokenSource } from '../azure/azure-auth.ts';
 import type { CiContext } from '../git/ci-context.ts';
 
 /** Where a step's messages go. Every host maps these onto its own logging commands. */
@@ -40,4 +41,6 @@ export interface Host {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Commit, branch, tag and pull-request facts as the host knows them. */
   ciContext(): Promise<CiContext>;
+  /** Mints a fresh OIDC token for `audience`, when the host can (undefined otherwise). */
+  readonly federatedToken?: FederatedTokenSource;
 }

@@ -40,7 +40,13 @@ export interface InputSpec {
   readonly visibleRule?: string;
   /** What a valid value looks like; used in error messages and help. */
   readonly example?: string;
+  /** Hosts that offer this input (default: all). Host-specific inputs never reach the engine's logic. */
+  readonly hosts?: readonly HostKind[];
+  /** Task metadata: an Azure Pipelines input type other than the one derived from `type`. */
+  readonly taskInputType?: string;
 }
+
+export type HostKind = 'github' | 'azure-pipelines' | 'cli';
 
 export interface OutputSpec {
   readonly name: string;

@@ -1,4 +1,5 @@
 import { buildStep } from './build/build-step.ts';
+import { pushStep } from './push/push-step.ts';
 import { scanStep } from './scan/scan-step.ts';
 import type { AnyStepDefinition } from './framework/step-definition.ts';
 
@@ -6,6 +7,7 @@ import type { AnyStepDefinition } from './framework/step-definition.ts';
 export const steps: Readonly<Record<string, AnyStepDefinition>> = {
   build: buildStep,
   scan: scanStep,
+  push: pushStep,
 };
 
 export function findStep(id: string): AnyStepDefinition | undefined {

@@ -1,4 +1,5 @@
 import type { ProcessRunner } from '../../exec/index.ts';
+import type { FederatedTokenSource } from '../../azure/azure-auth.ts';
 import type { CiContext } from '../../git/ci-context.ts';
 
 export interface StepLog {
@@ -21,4 +22,6 @@ export interface StepDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Masks a value that only became known at run time (a token from an exchange). */
   readonly setSecret: (value: string) => void;
+  /** The host's OIDC token source, when it has one (GitHub id-token, Azure Pipelines service connection). */
+  readonly federatedToken?: FederatedTokenSource;
 }

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+
+/** What an Azure Resource Manager service connection provides, read through the task-lib. */
+export interface AzureServiceConnection {
+  id: string;
+  scheme: string;
+  tenantId: string | undefined;
+  clientId: string | undefined;
+  secret: string | undefined;
+  certificatePem: string | undefined;
+}
+
+export function readServiceConnection(id: string): AzureServiceConnection {
+  const scheme = tl.getEndpointAuthorizationScheme(id, false) ?? '';
+  const param = (key: string) => tl.getEndpointAuthorizationParameter(id, key, true) || undefined;
+  const certificate = param('authenticationType') === 'spnCertificate';
+  return {
+    id,
+    scheme,
+    tenantId: param('tenantid'),
+    clientId: param('serviceprincipalid'),
+    secret: scheme === 'ServicePrincipal' && !certificate ? param('serviceprincipalkey') : undefined,
+    certificatePem: scheme === 'ServicePrincipal' && certificate ? param('servicePrincipalCertificate') : undefined,
+  };
+}
+
+/** The engine input a service connection supplies when the user gave none. */
+export function inputFromServiceConnection(connection: AzureServiceConnection, name: string, tempDir: string): string | undefined {
+  switch (name) {
+    case 'tenant-id':
+      return connection.tenantId;
+    case 'client-id':
+      return connection.clientId;
+    case 'client-secret':
+      return connection.secret;
+    case 'client-certificate-path': {
+      if (!connection.certificatePem) return undefined;
+      // The certificate is a secret: it only ever lives in a private 0600 file.
+      const dir = mkdtempSync(path.join(tempDir, 'slipway-spn-'));
+      const file = path.join(dir, 'certificate.pem');
+      writeFileSync(file, connection.certificatePem, { mode: 0o600 });
+      return file;
+    }
+    case 'auth':
+      if (connection.scheme === 'WorkloadIdentityFederation') return 'oidc';
+      if (connection.scheme === 'ManagedServiceIdentity') return 'managed-identity';
+      if (connection.scheme === 'ServicePrincipal') return connection.certificatePem ? 'client-certificate' : 'client-secret';
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Workload identity federation: the agent's OIDC endpoint mints a token for the service connection
+ * (the same call AzurePipelinesCredential makes), anew for every assertion.
+ */
+export function serviceConnectionTokenSource(connectionId: string): ((audience: string) => Promise<string>) | undefined {
+  const requestUri = tl.getVariable('System.OidcRequestUri');
+  const accessToken = tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true) || tl.getVariable('System.AccessToken');
+  if (!requestUri || !accessToken) return undefined;
+  return async () => {
+    const url = `${requestUri}?api-version=7.1&serviceConnectionId=${encodeURIComponent(connectionId)}`;
+    const response = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' } });
+    const body = (await response.json().catch(() => ({}))) as { oidcToken?: unknown };
+    if (!response.ok || typeof body.oidcToken !== 'string') {
+      throw new Error(`the Azure Pipelines OIDC endpoint answered ${response.status} for service connection ${connectionId}`);
+    }
+    tl.setSecret(body.oidcToken);
+    return body.oidcToken;
+  };
+}
