@@ -257,6 +257,7 @@ describe('ACR double: /acr/v1, faults and token expiry', () => {
     const blobPath = `/v2/slipway/reset/blobs/${String(pushed['layerDigest'])}`;
     h.doubles.injectFault({ kind: 'reset-mid-body', pathPattern: '^/v2/slipway/reset/blobs/sha256:', method: 'GET', afterBytes: 1000 });
     await expect(rawCall(h.doubles.url, h.certs.caCert, blobPath, { headers: { authorization: `Bearer ${token}` } })).rejects.toThrow(/aborted|ECONNRESET|socket hang up/);
+    expect(h.doubles.stats().faultsFired['reset-mid-body']).toBe(1);
     const whole = await h.call(blobPath, { headers: { authorization: `Bearer ${token}` } });
     expect(whole.status).toBe(200);
     expect(whole.headers['docker-content-digest']).toBe(pushed['layerDigest']);
@@ -278,5 +279,33 @@ describe('ACR double: /acr/v1, faults and token expiry', () => {
     const stats = (await h.call('/_sandbox/stats')).json() as { requests: Record<string, number>; blobBytesUploaded: number };
     expect(stats.requests['acr.exchange']).toBeGreaterThan(0);
     expect(typeof stats.blobBytesUploaded).toBe('number');
+  });
+});
+
+describe('ACR double with anonymous pull enabled', () => {
+  let anon: Harness;
+  beforeAll(async () => {
+    anon = await startHarness({ registry: true, anonymousPull: true });
+  });
+  afterAll(async () => {
+    await anon?.close();
+  });
+
+  it('grants pull (never push) to the empty-refresh-token password grant and to unauthenticated GET /oauth2/token', async () => {
+    const service = anon.doubles.description.registry?.loginServer ?? '';
+    const post = await anon.call('/oauth2/token', {
+      method: 'POST',
+      ...form({ grant_type: 'password', service, scope: 'repository:public/app:pull,push', refresh_token: '' }),
+    });
+    expect(post.status).toBe(200);
+    const token = (post.json() as { access_token: string }).access_token;
+    expect(decodeJwtPayload(token)['access']).toEqual([{ type: 'repository', name: 'public/app', actions: ['pull'] }]);
+    const get = await anon.call(`/oauth2/token?service=${encodeURIComponent(service)}&scope=repository:public/app:pull`);
+    expect(get.status).toBe(200);
+    const pull = await anon.call('/v2/public/app/tags/list', { headers: { authorization: `Bearer ${token}` } });
+    expect(pull.status).toBe(404); // authorized; the repository simply does not exist upstream
+    expect(pull.json()).toMatchObject({ errors: [{ code: 'NAME_UNKNOWN' }] });
+    const push = await anon.call('/v2/public/app/blobs/uploads/', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(push.status).toBe(403);
   });
 });

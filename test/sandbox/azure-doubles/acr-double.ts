@@ -274,7 +274,12 @@ export class AcrDouble {
     const info = this.classifyV2(method, url);
     this.ctx.stats.request(info.kind);
     res.on('finish', () => this.ctx.stats.response(info.kind, res.statusCode));
-    if (!this.authorize(req, res, info.needed)) return;
+    if (!this.authorize(req, res, info.needed)) {
+      // A challenged request never streams a body: keep a mid-body reset for the authorized retry.
+      if (fault?.kind === 'reset-mid-body') this.ctx.faults.arm({ ...fault, count: 1 });
+      return;
+    }
+    if (fault?.kind === 'reset-mid-body') this.ctx.stats.fault(fault.kind);
     if (info.kind === 'v2.base') {
       sendJson(res, 200, {}, { 'Docker-Distribution-Api-Version': 'registry/2.0' });
       return;

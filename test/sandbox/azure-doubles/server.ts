@@ -122,6 +122,7 @@ async function handleSandbox(ctx: DoublesContext, req: IncomingMessage, res: Ser
 }
 
 function applyFault(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, fault: FaultRule): boolean {
+  if (fault.kind === 'reset-mid-body') return false; // applied (and counted) by the handler that streams the body
   ctx.stats.fault(fault.kind);
   if (fault.kind === 'reset') {
     req.socket.destroy();
@@ -132,7 +133,7 @@ function applyFault(ctx: DoublesContext, req: IncomingMessage, res: ServerRespon
     sendJson(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable (sandbox fault injection)' }] });
     return true;
   }
-  return false; // reset-mid-body is applied by the handler that streams the body
+  return false;
 }
 
 /**

@@ -150,7 +150,9 @@ async function withErrorMapping<T>(action: string, fn: () => Promise<T>, lastAss
     if (error instanceof SlipwayError) throw error;
     const name = (error as { name?: string }).name;
     const status = (error as { statusCode?: number }).statusCode;
-    if (name === 'AuthenticationError' || name === 'CredentialUnavailableError' || status === 401 || status === 403) {
+    const message = error instanceof Error ? error.message : String(error);
+    const authFailure = ['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError'].includes(name ?? '') || /AADSTS\d+/.test(message);
+    if (authFailure || status === 401 || status === 403) {
       throw explainAuthError(error, { action, assertion: lastAssertion?.() });
     }
     throw new RegistryError(`${action}: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error, hint: 'the registry failed or is unreachable; retry, or check the registry name' });

@@ -30,7 +30,9 @@ export interface CreatedCredential {
  * expires: a cached assertion is what makes long jobs fail with AADSTS700024.
  */
 export function createCredential(auth: AzureAuth, context: CredentialContext): CreatedCredential {
-  const options = { authorityHost: auth.authorityHost };
+  // MSAL validates a custom authority against login.microsoftonline.com ("instance discovery") unless
+  // told not to: for private clouds, Azure Stack and test doubles that call must not happen.
+  const options = { authorityHost: auth.authorityHost, disableInstanceDiscovery: auth.authorityHost !== auth.cloud.authorityHost };
   const method = auth.method === 'auto' ? chooseMethod(auth, context) : auth.method;
   const need = (value: string | undefined, input: string) => {
     if (!value) throw new InputError(input, `is required for auth ${method}`);

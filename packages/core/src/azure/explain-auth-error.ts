@@ -12,6 +12,8 @@ export interface PresentedAssertion {
 const aadstsHints: Record<string, string> = {
   '700024': 'the federated (OIDC) assertion is outside its valid time range: the token expired or the runner clock is skewed',
   '70021': 'no federated credential on the app registration matches the presented issuer/subject/audience',
+  '700211': 'no federated credential on the app registration has the presented issuer',
+  '700213': 'no federated credential on the app registration has the presented subject',
   '7000215': 'the client secret is wrong: check that you copied the secret value, not its id',
   '7000222': 'the client secret has expired: create a new one',
   '700016': 'the client id is unknown in this tenant: check client-id and tenant-id',
@@ -25,7 +27,7 @@ export function explainAuthError(error: unknown, context: { action: string; asse
   const message = error instanceof Error ? error.message : String(error);
   const aadsts = /AADSTS(\d+)/.exec(message)?.[1];
   let hint = aadsts ? aadstsHints[aadsts] : undefined;
-  if (aadsts === '70021' && context.assertion?.subject) {
+  if ((aadsts === '70021' || aadsts === '700211' || aadsts === '700213') && context.assertion?.subject) {
     hint = `${hint}; the token presented issuer '${context.assertion.issuer ?? '?'}' and subject '${context.assertion.subject}': add a federated credential with exactly that subject`;
   }
   const status = (error as { statusCode?: number }).statusCode;
