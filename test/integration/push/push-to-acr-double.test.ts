@@ -71,7 +71,7 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     const first = await cliPush(pushInputs('team/tiny', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': secret }));
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.document?.outputs.digest).toBe(tinyDigest);
-    expect(first.document?.outputs.tags.split('\n')).toEqual([
+    expect(first.document?.outputs.tags?.split('\n')).toEqual([
       `${harness.doubles.description.registry?.loginServer}/team/tiny:1.0.0`,
       `${harness.doubles.description.registry?.loginServer}/team/tiny:stable`,
     ]);
