@@ -19,7 +19,9 @@ mkdir -p "$BIN_CACHE"
 version_ok() {
   local bin=$1 pattern=$2; shift 2
   [[ -x $bin ]] || return 1
-  "$bin" "$@" 2>&1 | grep -qF -- "$pattern"
+  local out
+  out=$("$bin" "$@" 2>&1) || return 1
+  [[ $out == *"$pattern"* ]]
 }
 
 # version_is BINARY EXACT ARGS...: the binary prints exactly EXACT (one line) for ARGS.
@@ -135,7 +137,8 @@ install_trivy() {
   local v=$TRIVY_VERSION dir=$BIN_CACHE/trivy-$TRIVY_VERSION
   if version_ok "$dir/trivy" "Version: ${v#v}" --version; then log "trivy $v: cached"; return 0; fi
   log "trivy $v: building (slow when cold)"
-  go_install_to "$dir" "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${v#v}" \
+  # Trivy uses encoding/json/v2; its goreleaser/magefile build sets GOEXPERIMENT=jsonv2.
+  GOEXPERIMENT=jsonv2 go_install_to "$dir" "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${v#v}" \
     "github.com/aquasecurity/trivy/cmd/trivy@$v"
   version_ok "$dir/trivy" "Version: ${v#v}" --version || die "trivy does not report $v"
 }

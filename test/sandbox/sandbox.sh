@@ -362,10 +362,25 @@ cmd_down() {
     kill -TERM "$(cat "$RUN/azure-doubles.pid")" 2>/dev/null || true
     rm -f "$RUN/azure-doubles.pid"
   fi
+  # kwokctl starts the components detached (their parent becomes pid 1), so remember their pids
+  # and wait until pid 1 has reaped them: `ps` then shows not even a zombie.
+  local component_pids
+  component_pids=$(ps -eo pid=,args= | awk -v p="$RUN/kwok/clusters/$CLUSTER/bin/" 'index($2, p) == 1 { print $1 }')
   if [[ -x $KWOK_DIR/kwokctl ]] && cluster_exists; then
     kwokctl delete cluster --name "$CLUSTER" >>"$LOGS/kwokctl.log" 2>&1 || log "kwokctl delete cluster failed"
   fi
-  local pids i
+  local p i
+  for p in $component_pids; do
+    for ((i = 0; i < 100; i++)); do [[ -e /proc/$p ]] || break; sleep 0.1; done
+    if [[ -e /proc/$p ]]; then
+      if grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
+        log "warning: pid $p exited but was not reaped by pid 1 (zombie)"
+      else
+        kill -KILL "$p" 2>/dev/null || true
+      fi
+    fi
+  done
+  local pids
   for ((i = 0; i < 50; i++)); do
     pids=$(leftover_pids)
     [[ -z $pids ]] && break

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../sandbox/azure-doubles/test-harness.ts';
+import { rawCall, startHarness, type Harness } from '../../sandbox/azure-doubles/test-harness.ts';
 import { repoRoot, runGitHubAction, runProcess } from '../../support/host-harness.ts';
 import { hasDockerRegistry } from '../../support/tools.ts';
 
@@ -57,6 +57,8 @@ function pushInputs(repository: string, extra: Record<string, string> = {}): Rec
   };
 }
 
+const upstream = () => harness.registry?.url ?? harness.doubles.description.registry?.upstream ?? '';
+
 const env = () => ({ NODE_EXTRA_CA_CERTS: harness.certs.caCertPath, HTTPS_PROXY: '', HTTP_PROXY: '' });
 
 async function cliPush(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
@@ -80,9 +82,15 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     expect(first.stderr).not.toContain(secret);
     expect(first.stdout).not.toContain(secret);
 
-    // The tags resolve to the built digest through the registry's own API, not just our outputs.
-    const manifest = await harness.call('/v2/team/tiny/manifests/stable', { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
-    expect([200, 401]).toContain(manifest.status);
+    // The tags resolve to the built digest in the registry behind the double, not just in our outputs.
+    for (const tag of ['1.0.0', 'stable']) {
+      const manifest = await rawCall(upstream(), harness.certs.caCert, `/v2/team/tiny/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      expect(manifest.status).toBe(200);
+      expect(manifest.headers['docker-content-digest']).toBe(tinyDigest);
+    }
 
     harness.doubles.resetStats();
     const second = await cliPush(pushInputs('team/tiny', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': secret }));

@@ -27,7 +27,10 @@ describeSandbox('sandbox registry with buildah and skopeo', (sb: SandboxInfo) =>
   });
 
   it('rejects an untrusted CA (TLS is real)', async () => {
-    const r = await skopeo(['inspect', '--cert-dir', '/nonexistent-cert-dir', `docker://${sb.env.REGISTRY}/${repo}:1.0.0`]);
+    // sandbox.env's SSL_CERT_FILE (system roots + sandbox CA) would make Go trust it; use the system roots only.
+    const r = await run(sb, sb.env.SKOPEO ?? 'skopeo', ['inspect', '--cert-dir', '/nonexistent-cert-dir', `docker://${sb.env.REGISTRY}/${repo}:1.0.0`], {
+      env: { ...image.env, SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt' },
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/certificate|x509/i);
   });
