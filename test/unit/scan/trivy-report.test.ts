@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import {
+  applyIgnoreRules,
+  collectFindings,
+  countBySeverity,
+  evaluatePolicy,
+  InputError,
+  isUnfixed,
+  ParseError,
+  parseFailOn,
+  parseIgnoreFile,
+  parseTrivyReport,
+  rankFindings,
+  renderJunitReport,
+  renderMarkdownReport,
+  renderSarifReport,
+  type ScanSummary,
+} from '@slipway/core';
+
+const fixtures = path.resolve(import.meta.dirname, '../../fixtures/trivy');
+// Recorded from the sandbox's Trivy 0.74.0 with the offline fixture DB (test/fixtures/trivy/record.ts).
+const reportText = readFileSync(path.join(fixtures, 'sandbox-app-vuln.json'), 'utf8');
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+function summarise(policy: string, options: { ignoreUnfixed?: boolean; ignore?: string; shown?: ScanSummary['shownSeverities'] } = {}): ScanSummary {
+  const report = parseTrivyReport(reportText);
+  const all = collectFindings(report);
+  const fixable = options.ignoreUnfixed ? all.filter((f) => !isUnfixed(f)) : all;
+  const rules = options.ignore ? parseIgnoreFile(options.ignore, '.trivyignore') : [];
+  const { kept, ignored, expired } = applyIgnoreRules(fixable, rules, new Date('2026-11-24T00:00:00Z'));
+  const clauses = parseFailOn(policy);
+  const counts = countBySeverity(kept);
+  return {
+    artifact: report.artifactName,
+    trivyVersion: report.trivyVersion,
+    decision: evaluatePolicy(counts, clauses),
+    findings: rankFindings(kept),
+    counts,
+    shownSeverities: options.shown ?? ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+    gatedSeverities: [...new Set(clauses.flatMap((c) => c.severities))],
+    ignored: ignored.map(({ finding, rule }) => ({ finding, reason: rule.origin })),
+    expiredRules: expired,
+    unfixedSkipped: all.length - fixable.length,
+  };
+}
+
+describe('parseTrivyReport on a real Trivy 0.74 report', () => {
+  it('reads targets, vulnerabilities and the Trivy version', () => {
+    const report = parseTrivyReport(reportText);
+    expect(report.trivyVersion).toBe('0.74.0');
+    expect(report.artifactType).toBe('container_image');
+    expect(report.results.map((r) => [r.target, r.class, r.vulnerabilities.length])).toEqual([
+      ['sandbox-app (debian 12.11)', 'os-pkgs', 2],
+      ['Node.js', 'lang-pkgs', 1],
+    ]);
+    const lodash = report.results[1]?.vulnerabilities[0];
+    expect(lodash).toMatchObject({ id: 'CVE-2099-1002', pkgName: 'lodash', installedVersion: '4.17.11', fixedVersion: '4.17.12', severity: 'CRITICAL', status: 'fixed' });
+    expect(lodash?.pkgPath).toBe('app/node_modules/lodash/package.json');
+  });
+
+  it('counts every finding by severity', () => {
+    expect(summarise('none').counts).toEqual({ UNKNOWN: 0, LOW: 1, MEDIUM: 0, HIGH: 1, CRITICAL: 1 });
+  });
+
+  it('ignore-unfixed drops the finding with no fixed version (Status affected)', () => {
+    const summary = summarise('LOW>0', { ignoreUnfixed: true });
+    expect(summary.counts.LOW).toBe(0);
+    expect(summary.unfixedSkipped).toBe(1);
+    expect(summary.decision.passed).toBe(true);
+  });
+
+  it('an ignore file entry lifts the CRITICAL finding; an expired one does not', () => {
+    expect(summarise('CRITICAL>0', { ignore: 'CVE-2099-1002 exp:2027-01-01' }).decision.passed).toBe(true);
+    const expired = summarise('CRITICAL>0', { ignore: 'CVE-2099-1002 exp:2026-01-01' });
+    expect(expired.decision.passed).toBe(false);
+    expect(expired.expiredRules.map((rule) => rule.id)).toEqual(['CVE-2099-1002']);
+  });
+
+  it.each([
+    ['CRITICAL>0', false, 'CRITICAL>0 broken: 1 CRITICAL finding(s)'],
+    ['CRITICAL>1,HIGH>1', true, 'within policy'],
+    ['HIGH+>1', false, 'HIGH+>1 broken: 2 HIGH/CRITICAL finding(s)'],
+    ['ANY>=3', false, 'ANY>=3 broken: 3'],
+  ])('policy %s -> passed=%s', (policy, passed, reason) => {
+    const summary = summarise(policy);
+    expect(summary.decision.passed).toBe(passed);
+    expect(summary.decision.reason).toContain(reason);
+  });
+
+  it.each([
+    ['not JSON', 'nope', 'is not JSON'],
+    ['another schema version', JSON.stringify({ ...JSON.parse(reportText), SchemaVersion: 1 }), 'SchemaVersion is 1, expected 2'],
+    ['a Results that is not a list', JSON.stringify({ ...JSON.parse(reportText), Results: {} }), 'Results is not a list'],
+    ['an unknown severity', reportText.replace('"Severity": "HIGH"', '"Severity": "SEVERE"'), 'has severity "SEVERE"'],
+  ])('a report given as input that is %s is invalid input (exit 2)', (_, text, message) => {
+    expect(() => parseTrivyReport(text, { input: 'report' })).toThrow(InputError);
+    expect(() => parseTrivyReport(text, { input: 'report' })).toThrow(message);
+  });
+
+  it('the same problems in Trivy\'s own output are tool failures (exit 3)', () => {
+    expect(() => parseTrivyReport('panic: runtime error')).toThrow(ParseError);
+  });
+});
+
+describe('reports render the gate\'s findings', () => {
+  it('SARIF validates against the SARIF 2.1.0 schema and maps severities for code scanning', () => {
+    const schema = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+    const ajv = new Ajv({ strict: false, unicodeRegExp: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    const sarif = renderSarifReport(summarise('CRITICAL>0')) as { runs: Array<{ results: Array<{ ruleId: string; level: string }>; tool: { driver: { rules: Array<{ id: string; properties: Record<string, unknown> }> } } }> };
+    expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const run = sarif.runs[0];
+    expect(run?.results.map((r) => [r.ruleId, r.level])).toEqual([
+      ['CVE-2099-1002', 'error'],
+      ['CVE-2099-1001', 'error'],
+      ['CVE-2099-1003', 'note'],
+    ]);
+    expect(run?.tool.driver.rules.find((r) => r.id === 'CVE-2099-1002')?.properties['security-severity']).toBe('9.5');
+  });
+
+  it('SARIF honours the severity filter instead of silently ignoring it (trivy-action#228)', () => {
+    const sarif = renderSarifReport(summarise('CRITICAL>0', { shown: ['HIGH', 'CRITICAL'] })) as { runs: Array<{ results: unknown[] }> };
+    expect(sarif.runs[0]?.results).toHaveLength(2);
+  });
+
+  it('JUnit marks gated severities as failures and the rest as skipped', () => {
+    const xml = renderJunitReport(summarise('CRITICAL>0'));
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(xml).toContain('<testsuites name="trivy sandbox-app" tests="3" failures="1" errors="0">');
+    expect(xml).toContain('<testsuite name="Node.js" tests="1" failures="1"');
+    expect(xml).toContain('<failure message="');
+    expect((xml.match(/<skipped /g) ?? []).length).toBe(2);
+    // Balanced tags: a crude well-formedness check without an XML dependency.
+    expect((xml.match(/<testcase /g) ?? []).length).toBe((xml.match(/<\/testcase>/g) ?? []).length);
+  });
+
+  it('the markdown summary gives the verdict, counts and the worst findings with their fix', () => {
+    const markdown = renderMarkdownReport(summarise('CRITICAL>0', { ignore: 'CVE-2099-1003 exp:2026-01-01' }));
+    expect(markdown).toContain('### Slipway scan ❌ failed: `sandbox-app`');
+    expect(markdown).toContain('| CRITICAL | 1 | 0 | ● |');
+    expect(markdown).toContain('| CRITICAL | [CVE-2099-1002](https://avd.aquasec.com/nvd/cve-2099-1002) | lodash | 4.17.11 | 4.17.12 | Node.js |');
+    expect(markdown).toContain('Expired ignores');
+    expect(markdown.indexOf('CVE-2099-1002')).toBeLessThan(markdown.indexOf('CVE-2099-1001'));
+  });
+});
