@@ -54,18 +54,23 @@ start_bg() {
   echo $! >"$PIDS/$name.pid"
 }
 
-pid_alive() { [[ -s $PIDS/$1.pid ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+# running PID: exists and is not a zombie (our services are reparented to pid 1, which reaps lazily).
+running() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+pid_alive() { [[ -s $PIDS/$1.pid ]] && running "$(cat "$PIDS/$1.pid")"; }
+
+STOPPED=()
 
 # stop_bg NAME: TERM the process group started by start_bg, then KILL after 5 s.
 stop_bg() {
   local name=$1 pid
   [[ -s $PIDS/$name.pid ]] || return 0
   pid=$(cat "$PIDS/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
+  STOPPED+=("$pid")
+  if running "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     local i
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do running "$pid" || break; sleep 0.1; done
+    if running "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$PIDS/$name.pid"
 }
@@ -369,8 +374,9 @@ cmd_down() {
   if [[ -x $KWOK_DIR/kwokctl ]] && cluster_exists; then
     kwokctl delete cluster --name "$CLUSTER" >>"$LOGS/kwokctl.log" 2>&1 || log "kwokctl delete cluster failed"
   fi
+  # Wait (up to 10 s each) until pid 1 has reaped what we stopped, so `ps` shows not even zombies.
   local p i
-  for p in $component_pids; do
+  for p in $component_pids "${STOPPED[@]}"; do
     for ((i = 0; i < 100; i++)); do [[ -e /proc/$p ]] || break; sleep 0.1; done
     if [[ -e /proc/$p ]]; then
       if grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then

@@ -128,6 +128,28 @@ describeSandbox('sandbox KWOK failure modes', (sb: SandboxInfo) => {
     expect(container(failed)?.state?.terminated?.reason).toBe('Error');
   });
 
+  it('default stages: Job pods complete (pod-complete) and deleted pods go away (pod-delete)', async () => {
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'once', namespace: ns },
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'example.invalid/job:1' }] } } },
+    };
+    await runOk(sb, sb.env.KUBECTL!, ['--kubeconfig', sb.env.KUBECONFIG!, 'apply', '-f', '-'], { input: JSON.stringify(job) });
+    await kubectl(sb, ['wait', '--for=condition=complete', 'job/once', '-n', ns, '--timeout=20s']);
+    const pods = await kubectlJson<PodList>(sb, ['get', 'pods', '-n', ns, '-l', 'job-name=once']);
+    expect(pods.items[0]?.status.phase).toBe('Succeeded');
+
+    await install('gone', 'failureMode=none');
+    const p = await waitFor('a pod to delete', () => pod('gone'));
+    await kubectl(sb, ['delete', 'pod', p.metadata.name, '-n', ns, '--wait=true', '--timeout=15s']);
+    const replacement = await waitFor('a Ready replacement pod', async () => {
+      const q = await pod('gone');
+      return q && q.metadata.name !== p.metadata.name && podReady(q) ? q : undefined;
+    });
+    expect(replacement.status.phase).toBe('Running');
+  });
+
   it('healthy pods are unaffected (failureMode=none)', async () => {
     await install('healthy', 'failureMode=none');
     const p = await waitFor('a Ready pod', async () => {

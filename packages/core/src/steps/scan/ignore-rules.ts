@@ -107,11 +107,16 @@ export interface IgnoreOutcome {
 /** Applies the rules that are still valid at `now`. A rule with paths/purls only matches those. */
 export function applyIgnoreRules(findings: readonly Finding[], rules: readonly IgnoreRule[], now: Date): IgnoreOutcome {
   const expired = rules.filter((rule) => rule.expiresAt !== undefined && rule.expiresAt.getTime() < now.getTime());
-  const active = rules.filter((rule) => !expired.includes(rule));
+  // Indexed by id: reports run to tens of thousands of findings and ignore files to hundreds of rules.
+  const byId = new Map<string, IgnoreRule[]>();
+  for (const rule of rules) {
+    if (expired.includes(rule)) continue;
+    byId.set(rule.id, [...(byId.get(rule.id) ?? []), rule]);
+  }
   const kept: Finding[] = [];
   const ignored: IgnoreOutcome['ignored'] = [];
   for (const finding of findings) {
-    const rule = active.find((candidate) => matches(candidate, finding));
+    const rule = byId.get(finding.id)?.find((candidate) => matches(candidate, finding));
     if (rule) ignored.push({ finding, rule });
     else kept.push(finding);
   }

@@ -1,0 +1,157 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Ajv from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeSandbox, type SandboxInfo } from '../sandbox/sandbox.ts';
+import { buildTestImage, type TestImage } from '../sandbox/test-image.ts';
+import { repoRoot, runAzureTask, runGitHubAction, runProcess } from '../../support/host-harness.ts';
+
+describeSandbox('scan with the sandbox Trivy and its offline DB', (sb: SandboxInfo) => {
+  let image: TestImage;
+  let layout: string;
+  let work: string;
+  beforeAll(async () => {
+    image = await buildTestImage(sb, 'scan');
+    layout = path.join(image.dir, 'layout');
+    await image.buildah(['push', image.localRef, `oci:${layout}:app`]);
+    work = mkdtempSync(path.join(os.tmpdir(), 'slipway-scan-'));
+  }, 180_000);
+  afterAll(() => {
+    image?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** A private copy of the fixture DB per run, so parallel scans never share Trivy's cache lock. */
+  function cacheWithDb(): string {
+    const dir = mkdtempSync(path.join(work, 'cache-'));
+    cpSync(path.join(sb.env.TRIVY_CACHE_DIR as string, 'db'), path.join(dir, 'db'), { recursive: true });
+    return dir;
+  }
+  const env = () => ({ PATH: `${path.dirname(sb.env.TRIVY as string)}:${process.env.PATH}` });
+  const inputs = (extra: Record<string, string> = {}) => ({ layout, 'cache-dir': cacheWithDb(), offline: 'true', ...extra });
+
+  it('GitHub: the seeded image fails the default gate with exit 1 and the right counts', async () => {
+    const run = await runGitHubAction('scan', inputs(), { ...env(), GITHUB_WORKSPACE: work });
+    expect(run.exitCode, run.stdout).toBe(1);
+    expect(run.outputs).toMatchObject({ passed: 'false', critical: '1', high: '1', medium: '0', low: '1', unknown: '0', 'trivy-version': '0.74.0' });
+    expect(run.outputs.reason).toBe('CRITICAL>0 broken: 1 CRITICAL finding(s); HIGH>0 broken: 1 HIGH finding(s)');
+    expect(JSON.parse(run.outputs['top-findings'] as string)[0]).toMatchObject({ id: 'CVE-2099-1002', severity: 'CRITICAL', package: 'lodash', fixed: '4.17.12' });
+    expect(run.stdout).toContain('::error::scan gate failed: CRITICAL>0 broken');
+    expect(run.summary).toContain('### Slipway scan ❌ failed');
+  });
+
+  it('Azure Pipelines: the same verdict, as output variables and a Failed result', async () => {
+    const given = inputs();
+    const run = await runAzureTask('SlipwayScanV1', { layout: given.layout, cacheDir: given['cache-dir'], offline: 'true' }, { ...env(), SYSTEM_DEFAULTWORKINGDIRECTORY: work });
+    expect(run.exitCode, run.stdout).toBe(1);
+    expect(run.result).toBe('Failed');
+    expect(run.outputs).toMatchObject({ passed: 'false', critical: '1', high: '1', low: '1' });
+  });
+
+  it('CLI: the same verdict in --json, and it passes once the findings are ignored (with reports written)', async () => {
+    const cli = (args: Record<string, string>) =>
+      runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'], env(), work);
+    const failing = await cli(inputs());
+    expect(failing.exitCode).toBe(1);
+    expect(JSON.parse(failing.stdout).result.counts).toEqual({ UNKNOWN: 0, LOW: 1, MEDIUM: 0, HIGH: 1, CRITICAL: 1 });
+
+    writeFileSync(path.join(work, '.trivyignore.yaml'), [
+      'vulnerabilities:',
+      '  - id: CVE-2099-1002',
+      '    purls: ["pkg:npm/lodash@4.17.11"]',
+      '    statement: not reachable from our code',
+      '    expired_at: 2099-01-01',
+      '  - id: CVE-2099-1001',
+      '    expired_at: 2099-01-01',
+    ].join('\n'));
+    const reports = path.join(work, 'reports');
+    const passing = await cli(inputs({ 'sarif-file': `${reports}/trivy.sarif`, 'junit-file': `${reports}/trivy.xml`, 'json-file': `${reports}/trivy.json`, 'cyclonedx-file': `${reports}/sbom.cdx.json` }));
+    rmSync(path.join(work, '.trivyignore.yaml'));
+    expect(passing.exitCode, passing.stderr).toBe(0);
+    const document = JSON.parse(passing.stdout);
+    expect(document.outputs.passed).toBe('true');
+    expect(document.result.ignored).toBe(2);
+
+    const schema = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+    const ajv = new Ajv({ strict: false, unicodeRegExp: false });
+    addFormats(ajv);
+    const sarif = JSON.parse(readFileSync(`${reports}/trivy.sarif`, 'utf8'));
+    expect(ajv.compile(schema)(sarif)).toBe(true);
+    expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['CVE-2099-1003']);
+    expect(readFileSync(`${reports}/trivy.xml`, 'utf8')).toContain('tests="1"');
+    expect(JSON.parse(readFileSync(`${reports}/trivy.json`, 'utf8')).SchemaVersion).toBe(2);
+    const sbom = JSON.parse(readFileSync(`${reports}/sbom.cdx.json`, 'utf8'));
+    expect(sbom.bomFormat).toBe('CycloneDX');
+    expect(JSON.stringify(sbom.components)).toContain('lodash');
+  });
+
+  it('an existing report can be gated without running Trivy', async () => {
+    const report = path.join(repoRoot, 'test/fixtures/trivy/sandbox-app-vuln.json');
+    const run = await runGitHubAction('scan', { report, 'fail-on': 'CRITICAL>1' }, { PATH: '/usr/bin:/bin', GITHUB_WORKSPACE: work });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.passed).toBe('true');
+  });
+
+  it('with no DB offline, it fails loudly with exit 3 and says how to fix it', async () => {
+    const empty = mkdtempSync(path.join(work, 'empty-'));
+    const run = await runGitHubAction('scan', { layout, 'cache-dir': empty, offline: 'true' }, { ...env(), GITHUB_WORKSPACE: work });
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toContain('offline mode and no Trivy DB');
+    expect(run.stdout).toContain('hint:');
+    expect(run.outputs.passed).toBeUndefined();
+  });
+
+  it('when every DB mirror fails and nothing is cached, it fails with exit 3 after trying each', async () => {
+    const empty = mkdtempSync(path.join(work, 'empty-'));
+    const run = await runGitHubAction(
+      'scan',
+      { layout, 'cache-dir': empty, 'db-repositories': '127.0.0.1:9/mirror-a/trivy-db:2,127.0.0.1:9/mirror-b/trivy-db:2', 'db-retries': '1' },
+      { ...env(), GITHUB_WORKSPACE: work },
+    );
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toContain('could not obtain the Trivy vulnerability DB');
+    expect(run.stdout).toContain('127.0.0.1:9/mirror-a/trivy-db:2 #1');
+    expect(run.stdout).toContain('127.0.0.1:9/mirror-b/trivy-db:2 #1');
+  });
+
+  it('a Trivy failure is exit 3 with the tail of its stderr, never a pass', async () => {
+    const broken = path.join(work, 'broken-layout');
+    cpSync(layout, broken, { recursive: true });
+    const index = JSON.parse(readFileSync(path.join(broken, 'index.json'), 'utf8'));
+    rmSync(path.join(broken, 'blobs/sha256', index.manifests[0].digest.slice(7)));
+    const run = await runGitHubAction('scan', { layout: broken, 'cache-dir': cacheWithDb(), offline: 'true' }, { ...env(), GITHUB_WORKSPACE: work });
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toMatch(/trivy image .* exited with code \d+/);
+    expect(run.outputs.passed).toBeUndefined();
+  });
+
+  it('a pinned trivy-version that is not installed is exit 3', async () => {
+    const run = await runGitHubAction('scan', inputs({ 'trivy-version': '0.50.0' }), { ...env(), GITHUB_WORKSPACE: work });
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toContain('trivy 0.74.0 is installed but trivy-version requires 0.50.0');
+  });
+
+  it.each([
+    [{ 'fail-on': 'CRITICAL>>0' }, 'fail-on'],
+    [{ severity: 'HIGH,SEVERE' }, 'severity'],
+    [{ 'ignore-file': 'missing.trivyignore' }, 'ignore-file'],
+    [{ report: '/nonexistent/report.json' }, 'report'],
+  ])('bad input %j exits 2 naming %s', async (extra, input) => {
+    const given = 'report' in extra ? { ...extra } : inputs(extra);
+    const run = await runGitHubAction('scan', given, { ...env(), GITHUB_WORKSPACE: work });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toContain(`::error::input '${input}'`);
+  });
+
+  it('an ignore file with a bad date is exit 2', async () => {
+    const file = path.join(work, 'bad.trivyignore');
+    writeFileSync(file, 'CVE-2099-1002 exp:2026-02-31\n');
+    const run = await runGitHubAction('scan', inputs({ 'ignore-file': file }), { ...env(), GITHUB_WORKSPACE: work });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toContain('is not a date');
+    expect(existsSync(path.join(work, 'reports-never'))).toBe(false);
+    mkdirSync(path.join(work, 'ok'), { recursive: true });
+  });
+});
