@@ -155,3 +155,72 @@ describeSandbox('scan with the sandbox Trivy and its offline DB', (sb: SandboxIn
     mkdirSync(path.join(work, 'ok'), { recursive: true });
   });
 });
+
+describeSandbox('scan: DB mirrors and registry images', (sb: SandboxInfo) => {
+  let image: TestImage;
+  let work: string;
+  const env = () => ({ PATH: `${path.dirname(sb.env.TRIVY as string)}:${process.env.PATH}`, SSL_CERT_FILE: sb.env.SSL_CERT_FILE as string });
+  const cli = (args: Record<string, string>) =>
+    runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'], env(), work);
+
+  beforeAll(async () => {
+    image = await buildTestImage(sb, 'scan-remote');
+    work = mkdtempSync(path.join(os.tmpdir(), 'slipway-scan-remote-'));
+  }, 180_000);
+  afterAll(() => {
+    image?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('falls through an unreachable mirror to the next one, which serves the DB as an OCI artifact', async () => {
+    // The DB as Trivy's repositories publish it: one tar+gzip layer of db/trivy.db and metadata.json.
+    const layout = path.join(work, 'db-artifact');
+    mkdirSync(path.join(layout, 'blobs/sha256'), { recursive: true });
+    const { createHash } = await import('node:crypto');
+    const { execFileSync } = await import('node:child_process');
+    const tarball = path.join(work, 'db.tar.gz');
+    execFileSync('tar', ['czf', tarball, '-C', path.join(sb.env.TRIVY_CACHE_DIR as string, 'db'), 'trivy.db', 'metadata.json']);
+    const put = (bytes: Buffer) => {
+      const digest = createHash('sha256').update(bytes).digest('hex');
+      writeFileSync(path.join(layout, 'blobs/sha256', digest), bytes);
+      return { digest: `sha256:${digest}`, size: bytes.length };
+    };
+    const layer = put(readFileSync(tarball));
+    const config = put(Buffer.from('{}'));
+    const manifest = put(Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.aquasec.trivy.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.aquasec.trivy.db.layer.v1.tar+gzip', ...layer, annotations: { 'org.opencontainers.image.title': 'db.tar.gz' } }],
+    })));
+    writeFileSync(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(path.join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': '2' } }] }));
+    execFileSync('skopeo', ['copy', '--dest-cert-dir', sb.env.SANDBOX_CERT_DIR as string, `oci:${layout}:2`, `docker://${sb.env.REGISTRY}/mirror/trivy-db:2`], { stdio: 'pipe' });
+
+    await image.buildah(['push', image.localRef, `oci:${path.join(work, 'app')}:app`]);
+    const cache = mkdtempSync(path.join(work, 'cache-'));
+    const run = await cli({ layout: path.join(work, 'app'), 'cache-dir': cache, 'db-repositories': `127.0.0.1:9/unreachable/trivy-db:2,${sb.env.REGISTRY}/mirror/trivy-db:2`, 'db-retries': '2' });
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toContain('Trivy DB download from 127.0.0.1:9/unreachable/trivy-db:2 failed (attempt 1/2)');
+    expect(run.stderr).toContain('(attempt 2/2)');
+    expect(run.stderr).toContain(`downloading the Trivy DB from ${sb.env.REGISTRY}/mirror/trivy-db:2 (attempt 1/2)`);
+    expect(JSON.parse(run.stdout).result.counts.CRITICAL).toBe(1);
+    expect(existsSync(path.join(cache, 'db', 'trivy.db'))).toBe(true);
+  }, 120_000);
+
+  it('scans an image in an authenticated registry, the password reaching Trivy only through its environment', async () => {
+    const reference = `${sb.env.REGISTRY_AUTH}/team/app:1`;
+    await image.buildah(['push', '--cert-dir', sb.env.SANDBOX_CERT_DIR as string, '--creds', `${sb.env.REGISTRY_AUTH_USER}:${sb.env.REGISTRY_AUTH_PASSWORD}`, image.localRef, `docker://${reference}`]);
+    const cache = mkdtempSync(path.join(work, 'cache-'));
+    cpSync(path.join(sb.env.TRIVY_CACHE_DIR as string, 'db'), path.join(cache, 'db'), { recursive: true });
+    const password = sb.env.REGISTRY_AUTH_PASSWORD as string;
+    const run = await cli({ image: reference, 'registry-username': sb.env.REGISTRY_AUTH_USER as string, 'registry-password': password, 'cache-dir': cache, offline: 'true' });
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout).result.counts).toMatchObject({ CRITICAL: 1, HIGH: 1, LOW: 1 });
+    expect(run.stderr).toContain('--image-src remote');
+    expect(run.stderr + run.stdout).not.toContain(password);
+
+    const denied = await cli({ image: reference, 'registry-username': 'nobody', 'registry-password': 'wrong', 'cache-dir': cache, offline: 'true' });
+    expect(denied.exitCode).toBe(3);
+  }, 120_000);
+});
