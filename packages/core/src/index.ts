@@ -49,3 +49,4 @@ export * from './azure/azure-auth-inputs.ts';
 export * from './steps/push/push-spec.ts';
 export * from './steps/push/push-inputs.ts';
 export * from './steps/push/validate-push-inputs.ts';
+export * from './azure/acr-retention.ts';

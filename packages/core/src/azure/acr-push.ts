@@ -48,7 +48,7 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
     audience: options.target.audience,
     retryOptions: { maxRetries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 8_000 },
   });
-  const guard = <T>(action: string, fn: () => Promise<T>) => withErrorMapping(action, fn, options.lastAssertion);
+  const guard = <T>(action: string, fn: () => Promise<T>) => withRegistryErrors(action, fn, options.lastAssertion);
   const tree = await readManifestTree(options.layout, options.digest);
 
   let bytesUploaded = 0;
@@ -143,7 +143,8 @@ async function withRetries<T>(action: string, options: PushImageOptions, fn: () 
   }
 }
 
-async function withErrorMapping<T>(action: string, fn: () => Promise<T>, lastAssertion: (() => PresentedAssertion | undefined) | undefined): Promise<T> {
+/** Runs a registry call, turning auth failures into exit-3 errors with the Entra/ACR code and fix. */
+export async function withRegistryErrors<T>(action: string, fn: () => Promise<T>, lastAssertion: (() => PresentedAssertion | undefined) | undefined): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -13,4 +13,5 @@ export interface PushInputs {
   images: PushTargetImage[];
   auth: AzureAuth;
   attempts: number;
+  retention: { keep: number; pattern: RegExp; dryRun: boolean } | undefined;
 }

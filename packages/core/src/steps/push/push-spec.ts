@@ -14,6 +14,7 @@ export const pushSpec = {
   groups: [
     { name: 'image', displayName: 'Image', isExpanded: true },
     { name: 'azure', displayName: 'Azure sign-in', isExpanded: true },
+    { name: 'retention', displayName: 'Retention', isExpanded: false },
     { name: 'advanced', displayName: 'Advanced', isExpanded: false },
   ],
   inputs: [
@@ -24,6 +25,9 @@ export const pushSpec = {
     { name: 'digest', type: 'string', group: 'image', description: 'Which manifest of the layout to push. Default: the only one (or the build digest).' },
     { name: 'registry', type: 'string', group: 'image', description: 'Registry login server to push to, replacing the host in the image name (e.g. to promote a build to another ACR).', example: 'myregistry.azurecr.io' },
     ...azureAuthInputs,
+    { name: 'keep-tags', type: 'integer', group: 'retention', default: '0', min: 0, max: 10000, description: 'After pushing, keep only the newest N tags matching keep-tags-matching in each pushed repository (0: no retention). Never deletes an image that a kept or non-matching tag points at.' },
+    { name: 'keep-tags-matching', type: 'string', group: 'retention', default: '.*', description: 'Regular expression selecting the tags retention manages, e.g. ^sha-.' },
+    { name: 'retention-dry-run', type: 'boolean', group: 'retention', default: 'true', description: 'Only report what retention would delete. Set false to delete.' },
     { name: 'attempts', type: 'integer', group: 'advanced', default: '4', min: 1, max: 10, description: 'Attempts per blob and manifest on 429/5xx/timeouts/connection resets, with exponential backoff.' },
   ],
   outputs: [
@@ -33,5 +37,6 @@ export const pushSpec = {
     { name: 'bytes-uploaded', description: 'Bytes of blobs uploaded (0 when the registry had every layer).' },
     { name: 'blobs-skipped', description: 'Blobs the registry already had.' },
     { name: 'images', description: 'JSON array of every pushed image: name, digest, tags, bytesUploaded, blobsSkipped.' },
+    { name: 'retention-deleted', description: 'JSON array of the images retention deleted (or would delete in a dry run): repository, digest, tags.' },
   ],
 } as const satisfies StepSpec;

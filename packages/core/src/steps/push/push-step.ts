@@ -1,4 +1,5 @@
 import { pushImage, type PushImageResult } from '../../azure/acr-push.ts';
+import { applyRetention } from '../../azure/acr-retention.ts';
 import { createCredential } from '../../azure/create-credential.ts';
 import { describeAssertion, type PresentedAssertion } from '../../azure/explain-auth-error.ts';
 import { LayoutError, readOciLayoutIndex } from '../../oci/oci-layout.ts';
@@ -17,7 +18,7 @@ export const pushStep = defineStep({
   spec: pushSpec,
   validate: validatePushInputs,
   async run(inputs, deps) {
-    const pushed = await runPush(inputs, deps);
+    const { pushed, retention } = await runPush(inputs, deps);
     const first = pushed[0];
     return {
       outcome: 'succeeded',
@@ -28,6 +29,7 @@ export const pushStep = defineStep({
         'bytes-uploaded': String(pushed.reduce((sum, image) => sum + image.bytesUploaded, 0)),
         'blobs-skipped': String(pushed.reduce((sum, image) => sum + image.blobsSkipped, 0)),
         images: JSON.stringify(pushed.map(({ name, digest, references, bytesUploaded, blobsSkipped }) => ({ name, digest, tags: references, bytesUploaded, blobsSkipped }))),
+        'retention-deleted': JSON.stringify(retention),
       },
       summary: [
         '### Slipway push',
@@ -37,12 +39,19 @@ export const pushStep = defineStep({
         ...pushed.map((image) => `| \`${image.name}\` | \`${image.digest}\` | ${image.tags.map((t) => `\`${t}\``).join(' ')} | ${image.bytesUploaded} B | ${image.blobsSkipped} |`),
         '',
       ].join('\n'),
-      result: pushed,
+      result: { images: pushed, retention },
     };
   },
 });
 
-async function runPush(inputs: PushInputs, deps: StepDeps): Promise<PushedImage[]> {
+interface RetentionEntry {
+  repository: string;
+  digest: string;
+  tags: string[];
+  dryRun: boolean;
+}
+
+async function runPush(inputs: PushInputs, deps: StepDeps): Promise<{ pushed: PushedImage[]; retention: RetentionEntry[] }> {
   let lastAssertion: PresentedAssertion | undefined;
   const source = deps.federatedToken;
   const federatedToken = source
@@ -76,7 +85,28 @@ async function runPush(inputs: PushInputs, deps: StepDeps): Promise<PushedImage[
     );
     pushed.push({ ...result, name, references: image.tags.map((tag) => `${name}:${tag}`) });
   }
-  return pushed;
+
+  const retention: RetentionEntry[] = [];
+  if (inputs.retention) {
+    const policy = inputs.retention;
+    const repositories = new Map(inputs.images.map((image) => [`${image.registry}/${image.repository}`, image]));
+    for (const [name, image] of repositories) {
+      const plan = await deps.log.group(`Retention in ${name}: keep the newest ${policy.keep} tags matching /${policy.pattern.source}/`, () =>
+        applyRetention({
+          target: { endpoint: `https://${image.registry}`, repository: image.repository, audience: inputs.auth.cloud.containerRegistryAudience },
+          credential,
+          keep: policy.keep,
+          pattern: policy.pattern,
+          protect: pushed.filter((p) => p.name === name).map((p) => p.digest),
+          dryRun: policy.dryRun,
+          log: deps.log,
+          signal: deps.signal,
+        }),
+      );
+      retention.push(...plan.deleted.map((entry) => ({ repository: name, ...entry, dryRun: policy.dryRun })));
+    }
+  }
+  return { pushed, retention };
 }
 
 async function chooseDigest(image: PushTargetImage): Promise<string> {

@@ -40,7 +40,17 @@ export function validatePushInputs(values: PushInputValues, context: ValidationC
     resolve,
     existsSync,
   );
-  return { images, auth, attempts: values.attempts };
+  let retention: PushInputs['retention'];
+  if (values.keepTags > 0) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(values.keepTagsMatching);
+    } catch (error) {
+      throw new InputError('keep-tags-matching', `is not a regular expression: ${(error as Error).message}`);
+    }
+    retention = { keep: values.keepTags, pattern, dryRun: values.retentionDryRun };
+  }
+  return { images, auth, attempts: values.attempts, retention };
 }
 
 interface BuildImageEntry {
