@@ -4,20 +4,15 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import {
-  applyIgnoreRules,
-  collectFindings,
-  countBySeverity,
-  evaluatePolicy,
   InputError,
-  isUnfixed,
   ParseError,
   parseFailOn,
   parseIgnoreFile,
   parseTrivyReport,
-  rankFindings,
   renderJunitReport,
   renderMarkdownReport,
   renderSarifReport,
+  summariseScan,
   type ScanSummary,
 } from '@slipway/core';
 
@@ -27,25 +22,13 @@ const reportText = readFileSync(path.join(fixtures, 'sandbox-app-vuln.json'), 'u
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
 function summarise(policy: string, options: { ignoreUnfixed?: boolean; ignore?: string; shown?: ScanSummary['shownSeverities'] } = {}): ScanSummary {
-  const report = parseTrivyReport(reportText);
-  const all = collectFindings(report);
-  const fixable = options.ignoreUnfixed ? all.filter((f) => !isUnfixed(f)) : all;
-  const rules = options.ignore ? parseIgnoreFile(options.ignore, '.trivyignore') : [];
-  const { kept, ignored, expired } = applyIgnoreRules(fixable, rules, new Date('2026-11-24T00:00:00Z'));
-  const clauses = parseFailOn(policy);
-  const counts = countBySeverity(kept);
-  return {
-    artifact: report.artifactName,
-    trivyVersion: report.trivyVersion,
-    decision: evaluatePolicy(counts, clauses),
-    findings: rankFindings(kept),
-    counts,
+  return summariseScan(parseTrivyReport(reportText), {
+    ignoreUnfixed: options.ignoreUnfixed ?? false,
+    ignoreRules: options.ignore ? parseIgnoreFile(options.ignore, '.trivyignore') : [],
+    clauses: parseFailOn(policy),
     shownSeverities: options.shown ?? ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
-    gatedSeverities: [...new Set(clauses.flatMap((c) => c.severities))],
-    ignored: ignored.map(({ finding, rule }) => ({ finding, reason: rule.origin })),
-    expiredRules: expired,
-    unfixedSkipped: all.length - fixable.length,
-  };
+    now: new Date('2026-11-24T00:00:00Z'),
+  });
 }
 
 describe('parseTrivyReport on a real Trivy 0.74 report', () => {

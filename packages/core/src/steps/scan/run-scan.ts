@@ -3,14 +3,11 @@ import path from 'node:path';
 import { ParseError, SlipwayError } from '../../errors/index.ts';
 import { ExitCode } from '../../errors/exit-codes.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
-import { collectFindings, isUnfixed } from './findings.ts';
-import { applyIgnoreRules } from './ignore-rules.ts';
 import { renderJunitReport } from './reports/junit-report.ts';
 import { renderMarkdownReport } from './reports/markdown-report.ts';
 import { renderSarifReport } from './reports/sarif-report.ts';
 import type { ScanInputs } from './scan-inputs.ts';
-import { evaluatePolicy } from './scan-policy.ts';
-import { countBySeverity, rankFindings, type ScanSummary } from './scan-summary.ts';
+import { summariseScan, type ScanSummary } from './scan-summary.ts';
 import { buildTrivyConvertArgs, buildTrivyScanArgs } from './trivy-args.ts';
 import { ensureTrivyDb } from './trivy-db.ts';
 import { parseTrivyReport } from './trivy-report.ts';
@@ -87,28 +84,17 @@ export async function runScan(inputs: ScanInputs, deps: StepDeps): Promise<ScanR
     }
   }
 
-  const report = parseTrivyReport(reportText);
-  trivyVersion ??= report.trivyVersion;
-  const all = collectFindings(report);
-  const fixable = inputs.ignoreUnfixed ? all.filter((finding) => !isUnfixed(finding)) : all;
-  const { kept, ignored, expired } = applyIgnoreRules(fixable, inputs.ignoreRules, deps.now());
-  for (const rule of expired) {
+  const summary = summariseScan(parseTrivyReport(reportText), {
+    ignoreUnfixed: inputs.ignoreUnfixed,
+    ignoreRules: inputs.ignoreRules,
+    clauses: inputs.clauses,
+    shownSeverities: inputs.shownSeverities,
+    now: deps.now(),
+    trivyVersion,
+  });
+  for (const rule of summary.expiredRules) {
     deps.log.warning(`ignore entry ${rule.id} (${rule.origin}) expired on ${rule.expiresAt?.toISOString().slice(0, 10)} and no longer ignores anything`);
   }
-  const counts = countBySeverity(kept);
-  const decision = evaluatePolicy(counts, inputs.clauses);
-  const summary: ScanSummary = {
-    artifact: report.artifactName,
-    trivyVersion,
-    decision,
-    findings: rankFindings(kept),
-    counts,
-    shownSeverities: inputs.shownSeverities,
-    gatedSeverities: [...new Set(inputs.clauses.flatMap((clause) => clause.severities))],
-    ignored: ignored.map(({ finding, rule }) => ({ finding, reason: `${rule.origin}${rule.statement ? `: ${rule.statement}` : ''}` })),
-    expiredRules: expired,
-    unfixedSkipped: all.length - fixable.length,
-  };
 
   const files: ScanResult['files'] = { json: reportFile };
   if (inputs.jsonFile && inputs.jsonFile !== reportFile) {

@@ -1,7 +1,8 @@
-import type { Finding } from './findings.ts';
-import type { IgnoreRule } from './ignore-rules.ts';
-import type { PolicyDecision } from './scan-policy.ts';
+import { collectFindings, isUnfixed, type Finding } from './findings.ts';
+import { applyIgnoreRules, type IgnoreRule } from './ignore-rules.ts';
+import { evaluatePolicy, type PolicyClause, type PolicyDecision } from './scan-policy.ts';
 import { emptyCounts, severityRank, type Severity, type SeverityCounts } from './severity.ts';
+import type { TrivyReport } from './trivy-report.ts';
 
 /** Everything reports are rendered from; the gate decision is made once, before any report exists. */
 export interface ScanSummary {
@@ -35,4 +36,34 @@ export function rankFindings(findings: readonly Finding[]): Finding[] {
       a.id.localeCompare(b.id) ||
       (a.pkgName ?? '').localeCompare(b.pkgName ?? ''),
   );
+}
+
+export interface GateOptions {
+  ignoreUnfixed: boolean;
+  ignoreRules: readonly IgnoreRule[];
+  clauses: readonly PolicyClause[];
+  shownSeverities: readonly Severity[];
+  now: Date;
+  /** Reported Trivy version when the report does not say (it always does since 0.4x). */
+  trivyVersion?: string | undefined;
+}
+
+/** The whole gate, a pure function of the report: flatten, drop unfixed, apply ignores, count, decide. */
+export function summariseScan(report: TrivyReport, options: GateOptions): ScanSummary {
+  const all = collectFindings(report);
+  const fixable = options.ignoreUnfixed ? all.filter((finding) => !isUnfixed(finding)) : all;
+  const { kept, ignored, expired } = applyIgnoreRules(fixable, options.ignoreRules, options.now);
+  const counts = countBySeverity(kept);
+  return {
+    artifact: report.artifactName,
+    trivyVersion: options.trivyVersion ?? report.trivyVersion,
+    decision: evaluatePolicy(counts, options.clauses),
+    findings: rankFindings(kept),
+    counts,
+    shownSeverities: [...options.shownSeverities],
+    gatedSeverities: [...new Set(options.clauses.flatMap((clause) => clause.severities))],
+    ignored: ignored.map(({ finding, rule }) => ({ finding, reason: `${rule.origin}${rule.statement ? `: ${rule.statement}` : ''}` })),
+    expiredRules: expired,
+    unfixedSkipped: all.length - fixable.length,
+  };
 }
