@@ -25,6 +25,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const stepId = parsed.stepId as string;
+  for (const input of findStep(stepId)?.spec.inputs ?? []) {
+    if (input.secret && parsed.inputs.has(input.name)) {
+      const variable = `SLIPWAY_${input.name.toUpperCase().replace(/-/g, '_')}`;
+      process.stderr.write(`warning: --${input.name} puts a secret on the command line (shell history, process list); prefer ${variable}=... in the environment\n`);
+    }
+  }
   const host = new CliHost({ inputs: parsed.inputs });
   const outcome = await runStep(host, stepId);
   if (parsed.json) {

@@ -41,3 +41,27 @@ describe('parseArgv', () => {
     for (const output of buildSpec.outputs) expect(help).toContain(output.name);
   });
 });
+
+describe('secrets on the CLI', () => {
+  it('reads a secret input from SLIPWAY_<NAME> and warns when one is given as a flag', async () => {
+    const { execFileSync, spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const cli = path.resolve(import.meta.dirname, '../../../packages/cli/dist/slipway.mjs');
+    expect(() => execFileSync(process.execPath, [cli, '--version'])).not.toThrow();
+    const flagged = spawnSync(process.execPath, [cli, 'push', '--client-secret', 'abc', '--json'], { encoding: 'utf8' });
+    expect(flagged.stderr).toContain('prefer SLIPWAY_CLIENT_SECRET');
+    expect(flagged.status).toBe(2);
+    const layout = path.resolve(import.meta.dirname, '../../fixtures/oci/tiny');
+    const guid = '00000000-0000-0000-0000-000000000001';
+    const viaEnv = spawnSync(
+      process.execPath,
+      [cli, 'push', '--layout', layout, '--image', '127.0.0.1:9/a', '--tags', 'x', '--auth', 'client-secret', '--tenant-id', guid, '--client-id', guid, '--authority-host', 'https://127.0.0.1:9', '--attempts', '1', '--json'],
+      { encoding: 'utf8', env: { ...process.env, SLIPWAY_CLIENT_SECRET: 'from-env-secret' } },
+    );
+    expect(viaEnv.stderr).not.toContain('prefer SLIPWAY_');
+    // Past input validation (client-secret satisfied from the environment) to a sign-in that cannot connect.
+    expect(viaEnv.status).toBe(3);
+    expect(JSON.parse(viaEnv.stdout).error.code).not.toBe('INPUT_INVALID');
+    expect(viaEnv.stdout + viaEnv.stderr).not.toContain('from-env-secret');
+  });
+});
