@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rawCall, startHarness, type Harness } from '../../sandbox/azure-doubles/test-harness.ts';
-import { repoRoot, runGitHubAction, runProcess } from '../../support/host-harness.ts';
+import { repoRoot, runAzureTask, runGitHubAction, runProcess } from '../../support/host-harness.ts';
 import { hasDockerRegistry } from '../../support/tools.ts';
 
 const tinyLayout = path.join(repoRoot, 'test/fixtures/oci/tiny');
@@ -14,16 +14,21 @@ const tinyDigest = readFileSync(`${tinyLayout}.digest`, 'utf8').trim();
 let harness: Harness;
 let tokenServer: Server;
 let tokenRequests = 0;
+let lastTokenRequest: { method: string; serviceConnectionId: string; authorization: string } | undefined;
 let tokenSubject = 'repo:contoso/api:ref:refs/heads/main';
 
 beforeAll(async () => {
   harness = await startHarness({ registry: true });
   // Stands in for GitHub's ACTIONS_ID_TOKEN_REQUEST_URL: answers {"value": <jwt>} like the runner does.
+  // Stands in for GitHub's ACTIONS_ID_TOKEN_REQUEST_URL (GET, answers {"value"}) and for the Azure
+  // Pipelines OIDC endpoint (POST ...?serviceConnectionId=, answers {"oidcToken"}).
   tokenServer = createServer((req, res) => {
     tokenRequests++;
-    const audience = new URL(req.url ?? '/', 'http://x').searchParams.get('audience') ?? '';
+    const url = new URL(req.url ?? '/', 'http://x');
+    lastTokenRequest = { method: req.method ?? '', serviceConnectionId: url.searchParams.get('serviceConnectionId') ?? '', authorization: req.headers.authorization ?? '' };
+    const audience = url.searchParams.get('audience') ?? 'api://AzureADTokenExchange';
     const value = harness.doubles.mintFederatedToken({ subject: tokenSubject, audience, lifetimeSeconds: 300 });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(url.pathname === '/oidctoken' ? { oidcToken: value } : { value }));
   });
   await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
 }, 120_000);
@@ -116,6 +121,33 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     expect(run.outputs.digest).toBe(tinyDigest);
     expect(run.stdout).toContain('federated identity (OIDC)');
     expect(tokenRequests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('pushes from the Azure Pipelines task with a workload identity federation service connection', async () => {
+    tokenRequests = 0;
+    const port = (tokenServer.address() as AddressInfo).port;
+    tokenSubject = app().federatedCredentials[0]?.subject ?? tokenSubject;
+    const connection = 'A1B2C3D4-0000-4000-8000-00000000C0DE';
+    const inputs = pushInputs('team/ado', {});
+    const run = await runAzureTask(
+      'SlipwayPushV1',
+      { layout: inputs.layout as string, image: inputs.image as string, tags: inputs.tags as string, authorityHost: inputs['authority-host'] as string, azureSubscription: connection },
+      {
+        ...env(),
+        // What the agent sets for an AzureRM service connection using workload identity federation.
+        [`ENDPOINT_AUTH_SCHEME_${connection}`]: 'WorkloadIdentityFederation',
+        [`ENDPOINT_AUTH_PARAMETER_${connection}_TENANTID`]: harness.doubles.description.tenantId,
+        [`ENDPOINT_AUTH_PARAMETER_${connection}_SERVICEPRINCIPALID`]: app().clientId,
+        ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN: 'system-access-token',
+        SYSTEM_OIDCREQUESTURI: `http://127.0.0.1:${port}/oidctoken`,
+      },
+    );
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.result).toBe('Succeeded');
+    expect(run.outputs.digest).toBe(tinyDigest);
+    expect(run.stdout).toContain('federated identity (OIDC)');
+    expect(tokenRequests).toBeGreaterThanOrEqual(1);
+    expect(lastTokenRequest).toMatchObject({ method: 'POST', serviceConnectionId: connection, authorization: 'Bearer system-access-token' });
   });
 
   it('says which subject was presented when no federated credential matches', async () => {
