@@ -131,3 +131,32 @@ describe('reports render the gate\'s findings', () => {
     expect(markdown.indexOf('CVE-2099-1002')).toBeLessThan(markdown.indexOf('CVE-2099-1001'));
   });
 });
+
+describe('secret scanning report (real Trivy 0.74 output)', () => {
+  const text = readFileSync(path.join(fixtures, 'secret-app-secret.json'), 'utf8');
+
+  it('gates on secrets like on vulnerabilities, one finding per target', () => {
+    const summary = summariseScan(parseTrivyReport(text), {
+      ignoreUnfixed: true,
+      ignoreRules: [],
+      clauses: parseFailOn('CRITICAL>0'),
+      shownSeverities: ['CRITICAL'],
+      now: new Date(),
+    });
+    expect(summary.findings.map((f) => [f.kind, f.id, f.target, f.severity])).toEqual([
+      ['secret', 'github-pat', '/label.txt', 'CRITICAL'],
+      ['secret', 'github-pat', 'secret-app', 'CRITICAL'],
+    ]);
+    // ignore-unfixed only concerns vulnerabilities: a leaked secret has no "fixed version".
+    expect(summary.unfixedSkipped).toBe(0);
+    expect(summary.decision.passed).toBe(false);
+    expect(renderMarkdownReport(summary)).toContain('| CRITICAL | github-pat | secret |');
+  });
+
+  it('a secrets entry of .trivyignore.yaml ignores it; a vulnerabilities entry with the same id does not', () => {
+    const summarise = (ignore: string) =>
+      summariseScan(parseTrivyReport(text), { ignoreUnfixed: false, ignoreRules: parseIgnoreFile(ignore, '.trivyignore.yaml'), clauses: parseFailOn('CRITICAL>0'), shownSeverities: ['CRITICAL'], now: new Date() });
+    expect(summarise('secrets: [{id: github-pat}]').decision.passed).toBe(true);
+    expect(summarise('vulnerabilities: [{id: github-pat}]').decision.passed).toBe(false);
+  });
+});
