@@ -35,7 +35,7 @@ version_is() {
 go_install_to() {
   local dest=$1 ldflags=$2; shift 2
   local tmp; tmp=$(mktemp -d "$BIN_CACHE/.tmp.XXXXXX")
-  GOBIN=$tmp go install -trimpath -ldflags "$ldflags" "$@"
+  GOBIN=$tmp go install -trimpath -ldflags "$ldflags" "$@" || { rm -rf "$tmp"; return 1; }
   mkdir -p "$dest"
   mv "$tmp"/* "$dest"/
   rmdir "$tmp"
@@ -114,7 +114,7 @@ install_k8s() {
   local tmp; tmp=$(mktemp -d "$BIN_CACHE/.tmp.XXXXXX")
   (cd "$mod" && /usr/bin/env time -f '%M' -o "$tmp/.maxrss" go build -trimpath -ldflags "$ldf" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-scheduler) || { rm -rf "$tmp"; return 1; }
   log "kubernetes $v: peak RSS of the build (largest process) $(($(cat "$tmp/.maxrss") / 1024)) MiB"
   mkdir -p "$dir"; mv "$tmp"/kube-* "$dir"/; rm -rf "$tmp"
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
@@ -128,7 +128,7 @@ install_etcd() {
   local mod=$SANDBOX_SRC/tools/etcd
   log "etcd $v: building"
   local tmp; tmp=$(mktemp -d "$BIN_CACHE/.tmp.XXXXXX")
-  (cd "$mod" && go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" .)
+  (cd "$mod" && go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" .) || { rm -rf "$tmp"; return 1; }
   mkdir -p "$dir"; mv "$tmp/etcd" "$dir/etcd"; rm -rf "$tmp"
   version_ok "$dir/etcd" "etcd Version: ${v#v}" --version || die "etcd does not report $v"
 }

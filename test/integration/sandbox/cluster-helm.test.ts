@@ -80,6 +80,27 @@ describeSandbox('sandbox cluster and Helm', (sb: SandboxInfo) => {
     });
   }
 
+  it('pushes the chart as an OCI artifact to the TLS registry and installs it from there', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(`${os.tmpdir()}/slipway-chart-`);
+    try {
+      const ns = uniqueName('oci');
+      namespaces.push(ns);
+      const repo = `oci://${sb.env.REGISTRY}/${ns}/charts`;
+      await runOk(sb, sb.env.HELM3!, ['package', chartDir, '-d', dir]);
+      const push = await run(sb, sb.env.HELM3!, ['push', `${dir}/slipway-demo-0.1.0.tgz`, repo, '--ca-file', sb.env.SANDBOX_CA_CERT!]);
+      expect(push.code, push.stderr).toBe(0);
+      expect(push.stdout + push.stderr).toMatch(/Digest: sha256:/);
+      await runOk(sb, sb.env.HELM4!, [
+        'install', 'fromoci', `${repo}/slipway-demo`, '--version', '0.1.0', '--ca-file', sb.env.SANDBOX_CA_CERT!,
+        '-n', ns, '--create-namespace', '--wait=watcher', '--timeout', '60s', '--set', 'replicas=1',
+      ], { timeoutMs: 90_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails a helm test whose pod is labelled to fail', async () => {
     const ns = uniqueName('helmtest');
     namespaces.push(ns);
