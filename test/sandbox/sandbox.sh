@@ -218,7 +218,7 @@ start_azure() {
   (cd "$REPO_ROOT" &&
     SANDBOX_TLS_CERT=$PKI/server.crt SANDBOX_TLS_KEY=$PKI/server.key SANDBOX_CA_CERT=$PKI/ca.crt \
       SANDBOX_REGISTRY_UPSTREAM=https://127.0.0.1:$REGISTRY_PORT SANDBOX_KUBECONFIG=$RUN/kubeconfig \
-      SANDBOX_AZURE_PORT=$AZURE_PORT SANDBOX_RUN_DIR=$RUN \
+      SANDBOX_AZURE_PORT=$AZURE_PORT SANDBOX_RUN_DIR=$RUN SANDBOX_AKS_KUBERNETES_VERSION=${KUBE_VERSION#v} \
       NODE_EXTRA_CA_CERTS=$PKI/ca.crt start_bg azure-doubles $tsx "$AZURE_MAIN")
   if ! wait_until 30 "azure doubles on :$AZURE_PORT" https_answers "https://127.0.0.1:$AZURE_PORT/"; then
     tail -20 "$LOGS/azure-doubles.log" >&2 || true
