@@ -9,12 +9,37 @@ import path from 'node:path';
  * can make many images with distinct digests without a builder. Returns the manifest digest.
  */
 export function writeOciImageLayout(dir: string, label: string): string {
+  const manifest = writeImage(dir, label, 'amd64');
+  writeIndexJson(dir, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest });
+  return manifest.digest;
+}
+
+/** A multi-platform layout: one image per architecture under an OCI image index. Returns the index digest. */
+export function writeOciIndexLayout(dir: string, label: string, architectures: readonly string[]): string {
+  const children = architectures.map((architecture) => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    ...writeImage(dir, `${label}-${architecture}`, architecture),
+    platform: { architecture, os: 'linux' },
+  }));
+  const index = putBlob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: children })));
+  writeIndexJson(dir, { mediaType: 'application/vnd.oci.image.index.v1+json', ...index });
+  return index.digest;
+}
+
+function putBlob(dir: string, bytes: Buffer): { digest: string; size: number } {
   mkdirSync(path.join(dir, 'blobs/sha256'), { recursive: true });
-  const put = (bytes: Buffer) => {
-    const hex = createHash('sha256').update(bytes).digest('hex');
-    writeFileSync(path.join(dir, 'blobs/sha256', hex), bytes);
-    return { digest: `sha256:${hex}`, size: bytes.length };
-  };
+  const hex = createHash('sha256').update(bytes).digest('hex');
+  writeFileSync(path.join(dir, 'blobs/sha256', hex), bytes);
+  return { digest: `sha256:${hex}`, size: bytes.length };
+}
+
+function writeIndexJson(dir: string, descriptor: object): void {
+  writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [descriptor] }));
+}
+
+function writeImage(dir: string, label: string, architecture: string): { digest: string; size: number } {
+  const put = (bytes: Buffer) => putBlob(dir, bytes);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'slipway-layer-'));
   writeFileSync(path.join(scratch, 'label.txt'), `${label}\n`);
   const tarball = path.join(scratch, 'layer.tar.gz');
@@ -24,18 +49,15 @@ export function writeOciImageLayout(dir: string, label: string): string {
   rmSync(scratch, { recursive: true, force: true });
   const layer = put(layerBytes);
   const config = put(Buffer.from(JSON.stringify({
-    architecture: 'amd64',
+    architecture,
     os: 'linux',
     config: { Labels: { 'com.example.label': label } },
     rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
   })));
-  const manifest = put(Buffer.from(JSON.stringify({
+  return put(Buffer.from(JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
   })));
-  writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }));
-  return manifest.digest;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rawCall, startHarness, type Harness } from '../../sandbox/azure-doubles/test-harness.ts';
 import { repoRoot, runAzureTask, runGitHubAction, runProcess } from '../../support/host-harness.ts';
 import { hasDockerRegistry } from '../../support/tools.ts';
+import { writeOciIndexLayout } from '../../support/oci-layout-writer.ts';
 
 const tinyLayout = path.join(repoRoot, 'test/fixtures/oci/tiny');
 const tinyDigest = readFileSync(`${tinyLayout}.digest`, 'utf8').trim();
@@ -104,6 +105,22 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     expect(second.document?.outputs['blobs-skipped']).toBe('2');
     expect(harness.doubles.stats().blobBytesUploaded).toBe(0);
     expect(harness.doubles.stats().requests['v2.upload.patch'] ?? 0).toBe(0);
+  });
+
+  it('pushes a multi-platform image index: children by digest first, then the index under each tag', async () => {
+    const layout = mkdtempSync(path.join(os.tmpdir(), 'slipway-index-'));
+    const digest = writeOciIndexLayout(layout, 'multi', ['amd64', 'arm64']);
+    const secret = app().secrets[0] as string;
+    const run = await cliPush({ ...pushInputs('team/multi', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': secret }), layout, tags: '2.0.0' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.document?.outputs.digest).toBe(digest);
+    const index = await rawCall(upstream(), harness.certs.caCert, '/v2/team/multi/manifests/2.0.0', { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    expect(index.headers['docker-content-digest']).toBe(digest);
+    for (const child of (index.json() as { manifests: Array<{ digest: string }> }).manifests) {
+      const manifest = await rawCall(upstream(), harness.certs.caCert, `/v2/team/multi/manifests/${child.digest}`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      expect(manifest.status).toBe(200);
+    }
+    expect(run.document?.outputs['blobs-skipped']).toBe('0');
   });
 
   it('pushes from the GitHub action with OIDC federation, fetching the ID token from the runner', async () => {
