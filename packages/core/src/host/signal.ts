@@ -1,16 +1,17 @@
 /**
  * An AbortSignal that fires on SIGINT or SIGTERM (a cancelled GitHub job, a cancelled Azure Pipelines
- * run, Ctrl-C). A second signal is left to Node's default handling so a stuck run can still be killed.
+ * run, Ctrl-C), so the step can stop its tools and report. The listeners stay installed: execa's
+ * exit cleanup (signal-exit) re-raises a signal when it is the only listener left, which would kill the
+ * process before the cancellation is reported. A second signal exits at once, for a stuck run.
  */
 export function cancellationSignal(onCancel?: (signal: NodeJS.Signals) => void): AbortSignal {
   const controller = new AbortController();
   const handler = (signal: NodeJS.Signals) => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    if (controller.signal.aborted) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     onCancel?.(signal);
     controller.abort(new Error(`received ${signal}`));
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
   return controller.signal;
 }
