@@ -107,6 +107,22 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     expect(harness.doubles.stats().requests['v2.upload.patch'] ?? 0).toBe(0);
   });
 
+  it('pushes what build hands over in its `images` output (full references as tags)', async () => {
+    const login = harness.doubles.description.registry?.loginServer ?? '';
+    const images = JSON.stringify([
+      { name: `${login}/team/from-build`, digest: tinyDigest, tags: [`${login}/team/from-build:1.2.3`, `${login}/team/from-build:sha-abcdef0`], layout: tinyLayout, platforms: ['linux/amd64'] },
+    ]);
+    const inputs = pushInputs('ignored', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': app().secrets[0] as string });
+    delete inputs.layout;
+    delete inputs.image;
+    delete inputs.tags;
+    const run = await cliPush({ ...inputs, images });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.document?.outputs.images ?? '[]')).toEqual([
+      expect.objectContaining({ name: `${login}/team/from-build`, digest: tinyDigest, tags: [`${login}/team/from-build:1.2.3`, `${login}/team/from-build:sha-abcdef0`] }),
+    ]);
+  });
+
   it('pushes a multi-platform image index: children by digest first, then the index under each tag', async () => {
     const layout = mkdtempSync(path.join(os.tmpdir(), 'slipway-index-'));
     const digest = writeOciIndexLayout(layout, 'multi', ['amd64', 'arm64']);
