@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -203,6 +204,29 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.document?.outputs.digest).toBe(tinyDigest);
+  });
+
+  it('pushes with a service principal certificate, and refuses one the app does not know (AADSTS700027)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-spn-cert-'));
+    const makeCertificate = (name: string) => {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], { stdio: 'ignore' });
+      const combined = `${dir}/${name}.pem`;
+      // ClientCertificateCredential takes one PEM holding the certificate and its private key.
+      writeFileSync(combined, readFileSync(`${dir}/${name}.crt`, 'utf8') + readFileSync(`${dir}/${name}.key`, 'utf8'), { mode: 0o600 });
+      return { certificate: readFileSync(`${dir}/${name}.crt`, 'utf8'), combined };
+    };
+    const registered = makeCertificate('registered');
+    const unknown = makeCertificate('unknown');
+    harness.doubles.registerCertificate(app().clientId, registered.certificate);
+
+    const ok = await cliPush(pushInputs('team/cert', { auth: 'client-certificate', 'client-id': app().clientId, 'client-certificate-path': registered.combined }));
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.document?.outputs.digest).toBe(tinyDigest);
+    expect(ok.stderr).toContain('(certificate)');
+
+    const refused = await cliPush(pushInputs('team/cert', { auth: 'client-certificate', 'client-id': app().clientId, 'client-certificate-path': unknown.combined }));
+    expect(refused.exitCode).toBe(3);
+    expect(refused.document?.error?.code).toBe('AADSTS700027');
   });
 
   it('a wrong client secret exits 3 with the Entra code and the fix', async () => {

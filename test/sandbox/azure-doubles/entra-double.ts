@@ -37,7 +37,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findPrincipal, type DoublesContext } from './context.ts';
 import { nowSeconds, readForm, readJson, sendJson } from './http-io.ts';
-import { decodeJwt, hasValidSignature, numericClaim, signJwt, stringClaim, toPublicJwk, type JwtClaims } from './jwt.ts';
+import { decodeJwt, hasValidSignature, matchCertificateAssertion, numericClaim, signJwt, stringClaim, toPublicJwk, type JwtClaims } from './jwt.ts';
 import { FEDERATED_AUDIENCE, KNOWN_RESOURCES, type EntraApp, type Principal } from './model.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -211,9 +211,17 @@ function checkClientAssertion(
     return { ok: false };
   }
   if (iss === app.clientId) {
-    // A certificate-signed assertion (ClientCertificateCredential): the double's apps have no certificates.
-    sendAadError(ctx, req, res, 401, 'invalid_client', 700027, 'Client assertion failed signature validation. [Reason - The key was not found.]');
-    return { ok: false };
+    // A certificate-signed assertion (ClientCertificateCredential): iss = sub = client id, aud = this
+    // token endpoint, signed with a certificate registered on the app.
+    if (sub !== app.clientId || !auds.some((a) => a.endsWith('/oauth2/v2.0/token'))) {
+      sendAadError(ctx, req, res, 401, 'invalid_client', 700023, 'Client assertion audience claim does not match Realm issuer.');
+      return { ok: false };
+    }
+    if (matchCertificateAssertion(jwt, app.certificates ?? []) === undefined) {
+      sendAadError(ctx, req, res, 401, 'invalid_client', 700027, 'Client assertion failed signature validation. [Reason - The key was not found.]');
+      return { ok: false };
+    }
+    return { ok: true, appidacr: '2' };
   }
   const byIssuer = app.federatedCredentials.filter((f) => f.issuer === iss);
   if (byIssuer.length === 0) {

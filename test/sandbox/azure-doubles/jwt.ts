@@ -3,7 +3,7 @@
  * issuer each sign with their own generated key; Entra publishes its key as a JWKS like the real
  * `/{tenant}/discovery/v2.0/keys` endpoint does.
  */
-import { generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPairSync, randomUUID, sign, verify, X509Certificate, type KeyObject } from 'node:crypto';
 
 export type JwtClaims = Record<string, unknown>;
 
@@ -80,4 +80,29 @@ export function numericClaim(claims: JwtClaims, name: string): number | undefine
 export function stringClaim(claims: JwtClaims, name: string): string | undefined {
   const value = claims[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Verifies a certificate-signed client assertion the way Entra does (learn.microsoft.com
+ * "certificate-credentials"): the header names the certificate by `x5t#S256` (SHA-256 thumbprint, with
+ * PS256) or `x5t` (SHA-1, with RS256), and the signature must verify with that certificate's key.
+ * Returns the matched certificate's index, or undefined.
+ */
+export function matchCertificateAssertion(jwt: DecodedJwt, certificates: readonly string[]): number | undefined {
+  const alg = jwt.header['alg'];
+  const sha256 = typeof jwt.header['x5t#S256'] === 'string' ? (jwt.header['x5t#S256'] as string) : undefined;
+  const sha1 = typeof jwt.header['x5t'] === 'string' ? (jwt.header['x5t'] as string) : undefined;
+  for (const [index, pem] of certificates.entries()) {
+    const certificate = new X509Certificate(pem);
+    const thumbprint = (fingerprint: string) => Buffer.from(fingerprint.replace(/:/g, ''), 'hex').toString('base64url');
+    const byThumbprint = (sha256 && thumbprint(certificate.fingerprint256) === sha256) || (sha1 && thumbprint(certificate.fingerprint) === sha1);
+    if (!byThumbprint) continue;
+    const data = Buffer.from(jwt.signingInput);
+    const ok =
+      alg === 'PS256'
+        ? verify('sha256', data, { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, jwt.signature)
+        : alg === 'RS256' && verify('sha256', data, certificate.publicKey, jwt.signature);
+    return ok ? index : undefined;
+  }
+  return undefined;
 }

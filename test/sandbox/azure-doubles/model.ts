@@ -29,6 +29,8 @@ export interface EntraApp {
   secrets: string[];
   federatedCredentials: FederatedCredential[];
   roles: AzureRoleName[];
+  /** PEM certificates registered as credentials (ClientCertificateCredential signs assertions with their keys). */
+  certificates?: string[];
 }
 
 export interface ManagedIdentity {

@@ -67,6 +67,8 @@ export interface AzureDoublesHandle {
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   expireTokens(families?: TokenFamily[]): number;
+  /** Registers a PEM certificate as a credential of the app with this client id. */
+  registerCertificate(clientId: string, certificatePem: string): void;
   close(): Promise<void>;
 }
 
@@ -241,6 +243,11 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
     injectFault: (rule) => ctx.faults.arm(rule),
     clearFaults: () => ctx.faults.clear(),
     expireTokens: (families = ['acrAccess']) => expire(ctx, families),
+    registerCertificate: (clientId, certificatePem) => {
+      const app = ctx.apps.find((candidate) => candidate.clientId === clientId);
+      if (!app) throw new Error(`no app with client id ${clientId}`);
+      app.certificates = [...(app.certificates ?? []), certificatePem];
+    },
     close: () =>
       new Promise<void>((resolve) => {
         acr.close();
