@@ -270,15 +270,11 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     });
 
     it('refreshes an ACR token that expires mid-push', async () => {
-      // Expire every token the double has issued as soon as the first blob upload starts.
-      let expired = 0;
-      const timer = setInterval(() => {
-        if ((harness.doubles.stats().requests['v2.upload.start'] ?? 0) > 0 && expired === 0) expired = harness.doubles.expireTokens();
-      }, 5);
+      // Every ACR access token is revoked just before the first blob upload starts.
+      harness.doubles.injectFault({ kind: 'expire-tokens', pathPattern: '/v2/team/expiry/blobs/uploads/', method: 'POST', count: 1 });
       const run = await cliPush(pushInputs('team/expiry', secretInputs()));
-      clearInterval(timer);
       expect(run.exitCode, run.stderr).toBe(0);
-      expect(expired).toBeGreaterThan(0);
+      expect(harness.doubles.stats().faultsFired['expire-tokens']).toBe(1);
       const stats = harness.doubles.stats();
       // The registry refused the revoked token mid-upload, a new one was obtained, and the image completed.
       const refusedMidPush = Object.entries(stats.responses).filter(([key]) => /^v2\.(upload|blob|manifest)\.\w+ 401$/.test(key) && !key.startsWith('v2.blob.head'));

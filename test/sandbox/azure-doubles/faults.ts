@@ -1,9 +1,10 @@
 /**
  * Fault injection for tests: the next N requests whose path matches a pattern get a 503, a connection
- * reset before any response, or a reset after some bytes of the body.
+ * reset before any response, a reset after some bytes of the body, or find every ACR access token
+ * revoked just before they are handled (a token expiring mid-push, deterministically).
  */
 
-export type FaultKind = 'status-503' | 'reset' | 'reset-mid-body';
+export type FaultKind = 'status-503' | 'reset' | 'reset-mid-body' | 'expire-tokens';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -27,7 +28,7 @@ export function isFaultRule(value: unknown): value is FaultRule {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    (v['kind'] === 'status-503' || v['kind'] === 'reset' || v['kind'] === 'reset-mid-body') &&
+    (v['kind'] === 'status-503' || v['kind'] === 'reset' || v['kind'] === 'reset-mid-body' || v['kind'] === 'expire-tokens') &&
     typeof v['pathPattern'] === 'string' &&
     (v['method'] === undefined || typeof v['method'] === 'string') &&
     (v['count'] === undefined || (typeof v['count'] === 'number' && v['count'] > 0)) &&

@@ -135,6 +135,7 @@ function applyFault(ctx: DoublesContext, req: IncomingMessage, res: ServerRespon
     sendJson(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable (sandbox fault injection)' }] });
     return true;
   }
+  if (fault.kind === 'expire-tokens') expire(ctx, ['acrAccess']); // then handled as usual: the token is now refused
   return false;
 }
 
