@@ -8,8 +8,8 @@ import path from 'node:path';
  * Writes a small but complete OCI image layout (one gzipped tar layer, a config with `label`) so tests
  * can make many images with distinct digests without a builder. Returns the manifest digest.
  */
-export function writeOciImageLayout(dir: string, label: string): string {
-  const manifest = writeImage(dir, label, 'amd64');
+export function writeOciImageLayout(dir: string, label: string, files?: Readonly<Record<string, string>>): string {
+  const manifest = writeImage(dir, label, 'amd64', files);
   writeIndexJson(dir, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest });
   return manifest.digest;
 }
@@ -38,12 +38,16 @@ function writeIndexJson(dir: string, descriptor: object): void {
   writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [descriptor] }));
 }
 
-function writeImage(dir: string, label: string, architecture: string): { digest: string; size: number } {
+function writeImage(dir: string, label: string, architecture: string, files: Readonly<Record<string, string>> = { 'label.txt': `${label}\n` }): { digest: string; size: number } {
   const put = (bytes: Buffer) => putBlob(dir, bytes);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'slipway-layer-'));
-  writeFileSync(path.join(scratch, 'label.txt'), `${label}\n`);
+  const rootfs = path.join(scratch, 'rootfs');
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(rootfs, name)), { recursive: true });
+    writeFileSync(path.join(rootfs, name), content);
+  }
   const tarball = path.join(scratch, 'layer.tar.gz');
-  execFileSync('tar', ['--mtime=2026-01-01', '--owner=0', '--group=0', '-czf', tarball, '-C', scratch, 'label.txt']);
+  execFileSync('tar', ['--mtime=2026-01-01', '--owner=0', '--group=0', '--sort=name', '-czf', tarball, '-C', rootfs, '.']);
   const layerBytes = readFileSync(tarball);
   const diffId = createHash('sha256').update(execFileSync('gzip', ['-dc', tarball])).digest('hex');
   rmSync(scratch, { recursive: true, force: true });

@@ -160,3 +160,22 @@ describe('secret scanning report (real Trivy 0.74 output)', () => {
     expect(summarise('vulnerabilities: [{id: github-pat}]').decision.passed).toBe(false);
   });
 });
+
+describe('misconfiguration report (real Trivy 0.74 output, embedded Dockerfile checks)', () => {
+  it('counts failed checks by severity and names them in the reports', () => {
+    const summary = summariseScan(parseTrivyReport(readFileSync(path.join(fixtures, 'misconfig-app-misconfig.json'), 'utf8')), {
+      ignoreUnfixed: true,
+      ignoreRules: parseIgnoreFile('misconfigurations: [{id: DS-0026}]', '.trivyignore.yaml'),
+      clauses: parseFailOn('HIGH>1'),
+      shownSeverities: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+      now: new Date(),
+    });
+    expect(summary.findings.map((f) => [f.kind, f.id, f.severity, f.target])).toEqual([
+      ['misconfiguration', 'DS-0002', 'HIGH', 'app/Dockerfile'],
+      ['misconfiguration', 'DS-0017', 'HIGH', 'app/Dockerfile'],
+    ]);
+    expect(summary.ignored.map((entry) => entry.finding.id)).toEqual(['DS-0026']);
+    expect(summary.decision.reason).toBe('HIGH>1 broken: 2 HIGH finding(s)');
+    expect(renderJunitReport(summary)).toContain('<testsuite name="app/Dockerfile" tests="2" failures="2"');
+  });
+});
