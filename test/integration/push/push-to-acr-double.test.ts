@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -247,6 +247,21 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     const run = await cliPush({ ...pushInputs('team/bad', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': 'x' }), ...override });
     expect(run.exitCode).toBe(2);
     expect(run.document?.error?.message).toContain(`input '${input}'`);
+    expect(harness.doubles.stats().requests).toEqual({});
+  });
+
+  it('a corrupt layout (a layer whose bytes do not match its digest) exits 2 before any upload', async () => {
+    const layout = mkdtempSync(path.join(os.tmpdir(), 'slipway-corrupt-'));
+    cpSync(tinyLayout, layout, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(layout, 'blobs/sha256', tinyDigest.slice(7)), 'utf8'));
+    const layer = path.join(layout, 'blobs/sha256', manifest.layers[0].digest.slice(7));
+    const bytes = readFileSync(layer);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+    writeFileSync(layer, bytes);
+    const run = await cliPush({ ...pushInputs('team/corrupt', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': 'x' }), layout });
+    expect(run.exitCode).toBe(2);
+    expect(run.document?.error).toMatchObject({ code: 'OCI_LAYOUT_INVALID' });
+    expect(run.document?.error?.message).toContain('is corrupt');
     expect(harness.doubles.stats().requests).toEqual({});
   });
 

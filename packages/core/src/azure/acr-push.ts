@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { ContainerRegistryContentClient } from '@azure/container-registry';
 import type { TokenCredential } from '@azure/identity';
 import { RegistryError, SlipwayError } from '../errors/index.ts';
-import { blobPath, readManifestTree, uniqueBlobs, type LayoutManifest } from '../oci/layout-blobs.ts';
+import { blobPath, readManifestTree, uniqueBlobs, verifyLayoutBlobs, type LayoutManifest } from '../oci/layout-blobs.ts';
 import type { Descriptor } from '../oci/oci-layout.ts';
 import { explainAuthError, type PresentedAssertion } from './explain-auth-error.ts';
 
@@ -50,11 +50,13 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
   });
   const guard = <T>(action: string, fn: () => Promise<T>) => withRegistryErrors(action, fn, options.lastAssertion);
   const tree = await readManifestTree(options.layout, options.digest);
+  const blobs = uniqueBlobs(tree);
+  await verifyLayoutBlobs(options.layout, blobs);
 
   let bytesUploaded = 0;
   let blobsUploaded = 0;
   let blobsSkipped = 0;
-  for (const blob of uniqueBlobs(tree)) {
+  for (const blob of blobs) {
     if (await guard(`checking ${blob.digest}`, () => blobExists(client, options.target.repository, blob.digest, options.signal))) {
       blobsSkipped++;
       continue;

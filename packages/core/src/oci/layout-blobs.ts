@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LayoutError, mediaTypes, readVerifiedBlob, type Descriptor } from './oci-layout.ts';
 
@@ -46,4 +49,25 @@ export function uniqueBlobs(tree: LayoutManifest): Descriptor[] {
 
 export function blobPath(layout: string, digest: string): string {
   return path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+}
+
+/**
+ * Checks that every blob file exists with the size and sha256 its descriptor states, so a corrupt
+ * layout is refused as invalid input before anything is uploaded.
+ */
+export async function verifyLayoutBlobs(layout: string, blobs: readonly Descriptor[]): Promise<void> {
+  for (const blob of blobs) {
+    const file = blobPath(layout, blob.digest);
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch (error) {
+      throw new LayoutError(`blob ${blob.digest} is missing from ${layout}`, { cause: error });
+    }
+    if (size !== blob.size) throw new LayoutError(`blob ${blob.digest} in ${layout} has ${size} bytes, its descriptor says ${blob.size}`);
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== blob.digest) throw new LayoutError(`blob ${blob.digest} in ${layout} is corrupt (its content hashes to ${actual})`);
+  }
 }
