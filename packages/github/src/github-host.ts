@@ -39,7 +39,8 @@ export class GitHubHost implements Host {
   }
 
   setSecret(value: string): void {
-    core.setSecret(value);
+    // add-mask takes one line: a multi-line secret (a PEM key) is masked line by line (actions/runner#161).
+    for (const line of value.split(/\r?\n/)) if (line.trim()) core.setSecret(line.trim());
   }
 
   setOutput(name: string, value: string): void {
