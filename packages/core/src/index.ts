@@ -50,3 +50,4 @@ export * from './steps/push/push-spec.ts';
 export * from './steps/push/push-inputs.ts';
 export * from './steps/push/validate-push-inputs.ts';
 export * from './azure/acr-retention.ts';
+export * from './azure/acr-refresh-token.ts';

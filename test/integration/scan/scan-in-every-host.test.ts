@@ -158,7 +158,11 @@ describeSandbox('scan with the sandbox Trivy and its offline DB', (sb: SandboxIn
 describeSandbox('scan: DB mirrors and registry images', (sb: SandboxInfo) => {
   let image: TestImage;
   let work: string;
-  const env = () => ({ PATH: `${path.dirname(sb.env.TRIVY as string)}:${process.env.PATH}`, SSL_CERT_FILE: sb.env.SSL_CERT_FILE as string });
+  const env = () => ({
+    PATH: `${path.dirname(sb.env.TRIVY as string)}:${process.env.PATH}`,
+    SSL_CERT_FILE: sb.env.SSL_CERT_FILE as string,
+    NODE_EXTRA_CA_CERTS: sb.env.SANDBOX_CA_CERT as string,
+  });
   const cli = (args: Record<string, string>) =>
     runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'], env(), work);
 
@@ -205,6 +209,40 @@ describeSandbox('scan: DB mirrors and registry images', (sb: SandboxInfo) => {
     expect(run.stderr).toContain(`downloading the Trivy DB from ${sb.env.REGISTRY}/mirror/trivy-db:2 (attempt 1/2)`);
     expect(JSON.parse(run.stdout).result.counts.CRITICAL).toBe(1);
     expect(existsSync(path.join(cache, 'db', 'trivy.db'))).toBe(true);
+  }, 120_000);
+
+  it('scans a private image in the ACR double with the Azure sign-in push uses (token exchanged for an ACR refresh token)', async () => {
+    const doubles = JSON.parse(readFileSync(sb.env.AZURE_DOUBLES_JSON as string, 'utf8')) as {
+      tenantId: string;
+      authorityHost: string;
+      registry: { loginServer: string };
+      apps: Array<{ name: string; clientId: string; secrets: string[] }>;
+    };
+    const ci = doubles.apps.find((candidate) => candidate.name === 'ci');
+    // The double fronts the sandbox registry: what is pushed there is served (with auth) by the double.
+    await image.buildah(['push', '--cert-dir', sb.env.SANDBOX_CERT_DIR as string, image.localRef, `docker://${sb.env.REGISTRY}/team/private:1`]);
+    const cache = mkdtempSync(path.join(work, 'cache-'));
+    cpSync(path.join(sb.env.TRIVY_CACHE_DIR as string, 'db'), path.join(cache, 'db'), { recursive: true });
+    const inputs = (secret: string) => ({
+      image: `${doubles.registry.loginServer}/team/private:1`,
+      'registry-auth': 'azure',
+      auth: 'client-secret',
+      'tenant-id': doubles.tenantId,
+      'client-id': ci?.clientId ?? '',
+      'client-secret': secret,
+      'authority-host': doubles.authorityHost,
+      'cache-dir': cache,
+      offline: 'true',
+    });
+    const run = await cli(inputs(ci?.secrets[0] ?? ''));
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout).result.counts).toMatchObject({ CRITICAL: 1, HIGH: 1, LOW: 1 });
+    expect(run.stderr).toContain(`signing in to ${doubles.registry.loginServer} as service principal`);
+    expect(run.stderr + run.stdout).not.toContain(ci?.secrets[0] ?? 'never');
+
+    const denied = await cli(inputs('not-the-secret'));
+    expect(denied.exitCode).toBe(3);
+    expect(JSON.parse(denied.stdout).error.code).toBe('AADSTS7000215');
   }, 120_000);
 
   it('scans an image in an authenticated registry, the password reaching Trivy only through its environment', async () => {

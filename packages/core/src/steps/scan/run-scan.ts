@@ -2,6 +2,8 @@ import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { ParseError, SlipwayError } from '../../errors/index.ts';
 import { ExitCode } from '../../errors/exit-codes.ts';
+import { acrTokenUserName, exchangeAcrRefreshToken } from '../../azure/acr-refresh-token.ts';
+import { createCredential } from '../../azure/create-credential.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
 import { renderJunitReport } from './reports/junit-report.ts';
 import { renderMarkdownReport } from './reports/markdown-report.ts';
@@ -37,11 +39,19 @@ export async function runScan(inputs: ScanInputs, deps: StepDeps): Promise<ScanR
       TRIVY_SKIP_VERSION_CHECK: 'true',
       TRIVY_DISABLE_TELEMETRY: 'true',
     };
-    if (inputs.registryAuth) {
-      // Credentials reach Trivy through its documented environment variables, never argv.
+    // Credentials reach Trivy through its documented environment variables, never argv.
+    if (inputs.registryAuth?.kind === 'basic') {
       env.TRIVY_USERNAME = inputs.registryAuth.username;
       env.TRIVY_PASSWORD = inputs.registryAuth.password;
       deps.setSecret(inputs.registryAuth.password);
+    } else if (inputs.registryAuth?.kind === 'azure') {
+      const { registry, auth } = inputs.registryAuth;
+      const { credential, description } = createCredential(auth, deps.federatedToken ? { federatedToken: deps.federatedToken } : {});
+      deps.log.info(`signing in to ${registry} as ${description}`);
+      const refreshToken = await exchangeAcrRefreshToken({ registry, credential, audience: auth.cloud.containerRegistryAudience, tenantId: auth.tenantId, signal: deps.signal });
+      deps.setSecret(refreshToken);
+      env.TRIVY_USERNAME = acrTokenUserName;
+      env.TRIVY_PASSWORD = refreshToken;
     }
     await deps.log.group('Trivy vulnerability DB', () =>
       ensureTrivyDb({

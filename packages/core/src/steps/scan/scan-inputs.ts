@@ -1,3 +1,4 @@
+import type { AzureAuth } from '../../azure/azure-auth.ts';
 import type { IgnoreRule } from './ignore-rules.ts';
 import type { PolicyClause } from './scan-policy.ts';
 import type { Severity } from './severity.ts';
@@ -5,7 +6,8 @@ import type { ScanTarget } from './trivy-args.ts';
 
 export interface ScanInputs {
   target: ScanTarget | { kind: 'report'; path: string; text: string };
-  registryAuth: { username: string; password: string } | undefined;
+  /** How Trivy logs in to the registry of an `image` target. */
+  registryAuth: { kind: 'basic'; username: string; password: string } | { kind: 'azure'; registry: string; auth: AzureAuth } | undefined;
   scanners: string[];
   clauses: PolicyClause[];
   ignoreUnfixed: boolean;

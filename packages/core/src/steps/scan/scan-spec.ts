@@ -1,3 +1,4 @@
+import { azureAuthInputs } from '../../azure/azure-auth-inputs.ts';
 import type { StepSpec } from '../../inputs/index.ts';
 
 /** Inputs and outputs of `scan`. */
@@ -15,13 +16,23 @@ export const scanSpec = {
     { name: 'policy', displayName: 'Gate policy', isExpanded: true },
     { name: 'reports', displayName: 'Reports', isExpanded: false },
     { name: 'db', displayName: 'Vulnerability DB', isExpanded: false },
+    { name: 'azure', displayName: 'Azure sign-in (private ACR images)', isExpanded: false },
     { name: 'advanced', displayName: 'Advanced', isExpanded: false },
   ],
   inputs: [
     { name: 'layout', type: 'string', group: 'target', description: 'OCI image layout directory to scan: the `layout` output of build.' },
     { name: 'image', type: 'string', group: 'target', description: 'Image reference in a registry to scan instead of a layout.', example: 'myregistry.azurecr.io/team/api:1.2.3' },
     { name: 'report', type: 'string', group: 'target', description: 'An existing Trivy JSON report to gate on instead of scanning (for teams that scan elsewhere).' },
-    { name: 'registry-username', type: 'string', group: 'target', description: 'Registry user for `image` (for ACR: 00000000-0000-0000-0000-000000000000 with a refresh token as password). Passed to Trivy through its environment.' },
+    {
+      name: 'registry-auth',
+      type: 'enum',
+      group: 'target',
+      default: 'auto',
+      allowed: ['auto', 'azure', 'basic', 'none'],
+      description:
+        'How Trivy authenticates to the registry of `image`. azure: sign in with the Azure inputs below and exchange the token for an ACR refresh token (the same sign-in as push); basic: registry-username/password; auto: basic when a username is given, azure for *.azurecr.* registries, else none.',
+    },
+    { name: 'registry-username', type: 'string', group: 'target', description: 'Registry user for `image` with registry-auth basic. Passed to Trivy through its environment.' },
     { name: 'registry-password', type: 'string', group: 'target', secret: true, description: 'Registry password or token for `image`; never passed in argv.' },
     {
       name: 'scanners',
@@ -71,6 +82,7 @@ export const scanSpec = {
     { name: 'cache-dir', type: 'string', group: 'db', description: 'Trivy cache directory, reused across runs. Default: $XDG_CACHE_HOME/trivy or ~/.cache/trivy.' },
     { name: 'offline', type: 'boolean', group: 'db', default: 'false', description: 'Use only a pre-provisioned DB in cache-dir; never download.' },
     { name: 'db-max-age', type: 'duration', group: 'db', default: '168h', description: 'Refuse a DB last updated longer ago than this (0 accepts any age).' },
+    ...azureAuthInputs,
     { name: 'trivy-version', type: 'string', group: 'advanced', description: 'Require this Trivy version (e.g. 0.74.0); the scan fails with exit 3 on any other.' },
     { name: 'insecure-registry', type: 'boolean', group: 'advanced', default: 'false', description: 'Skip TLS verification for registries (DB mirrors, `image`). Prefer trusting the CA instead.' },
     { name: 'timeout', type: 'duration', group: 'advanced', default: '10m', description: 'Time limit for the Trivy scan.' },

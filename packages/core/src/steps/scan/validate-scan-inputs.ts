@@ -4,6 +4,8 @@ import path from 'node:path';
 import { InputError } from '../../errors/index.ts';
 import type { InputValues } from '../../inputs/index.ts';
 import { parseImageReference } from '../../oci/reference.ts';
+import { validateAzureAuth } from '../../azure/azure-auth-inputs.ts';
+import { isAcrLoginServer } from '../../azure/acr-refresh-token.ts';
 import type { ValidationContext } from '../framework/validation-context.ts';
 import { parseIgnoreFile, type IgnoreRule } from './ignore-rules.ts';
 import { parseFailOn } from './scan-policy.ts';
@@ -50,6 +52,34 @@ export function validateScanInputs(values: ScanInputValues, context: ValidationC
   if (values.registryUsername !== undefined && target.kind !== 'image') {
     throw new InputError('registry-username', 'only applies when scanning an `image` from a registry');
   }
+  let registryAuth: ScanInputs['registryAuth'];
+  if (target.kind === 'image') {
+    const registry = parseImageReference(target.reference)?.registry;
+    const mode = values.registryAuth === 'auto' ? (values.registryUsername !== undefined ? 'basic' : registry && isAcrLoginServer(registry) ? 'azure' : 'none') : values.registryAuth;
+    if (mode === 'basic') {
+      if (values.registryUsername === undefined) throw new InputError('registry-username', 'is required with registry-auth basic');
+      registryAuth = { kind: 'basic', username: values.registryUsername, password: values.registryPassword ?? '' };
+    } else if (mode === 'azure') {
+      if (!registry) throw new InputError('image', `'${target.reference}' names no registry to sign in to`);
+      registryAuth = {
+        kind: 'azure',
+        registry,
+        auth: validateAzureAuth(
+          {
+            auth: values.auth,
+            tenantId: values.tenantId,
+            clientId: values.clientId,
+            clientSecret: values.clientSecret,
+            clientCertificatePath: values.clientCertificatePath,
+            azureEnvironment: values.azureEnvironment,
+            authorityHost: values.authorityHost,
+          },
+          resolve,
+          existsSync,
+        ),
+      };
+    }
+  }
 
   for (const scanner of values.scanners) {
     if (!['vuln', 'secret', 'misconfig'].includes(scanner)) throw new InputError('scanners', `unknown scanner '${scanner}' (known: vuln, secret, misconfig)`);
@@ -82,7 +112,7 @@ export function validateScanInputs(values: ScanInputValues, context: ValidationC
 
   return {
     target,
-    registryAuth: values.registryUsername !== undefined ? { username: values.registryUsername, password: values.registryPassword ?? '' } : undefined,
+    registryAuth,
     scanners: values.scanners,
     clauses: parseFailOn(values.failOn),
     ignoreUnfixed: values.ignoreUnfixed,
