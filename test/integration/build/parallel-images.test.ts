@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,28 @@ describe.runIf(hasBuildah())('several images in one call', () => {
     const firstDone = run.stderr.indexOf('] sha256:');
     expect(run.stderr.indexOf('[localhost/parallel/runtime]')).toBeLessThan(firstDone);
     expect(run.stderr.indexOf('[localhost/parallel/debug]')).toBeLessThan(firstDone);
+  });
+
+  it('builds a multi-platform image (no emulation needed for COPY-only stages) into one OCI index', async () => {
+    const context = mkdtempSync(path.join(os.tmpdir(), 'slipway-multi-'));
+    writeFileSync(path.join(context, 'Containerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
+    writeFileSync(path.join(context, 'hello.txt'), 'hello\n');
+    try {
+      const run = await runProcess(
+        process.execPath,
+        [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', '--image', 'localhost/multi', '--context', context, '--platforms', 'linux/amd64,linux/arm64', '--labels', 'com.example.multi=yes', '--tags', 'mp', '--output-dir', out, '--json'],
+        buildah.env,
+        context,
+      );
+      expect(run.exitCode, run.stderr).toBe(0);
+      const [image] = JSON.parse(JSON.parse(run.stdout).outputs.images) as Array<{ digest: string; layout: string; platforms: string[] }>;
+      expect(image?.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+      const configs = await readImageConfigs(image?.layout as string, image?.digest as string);
+      expect(configs.map((config) => config.labels['com.example.multi'])).toEqual(['yes', 'yes']);
+      expect(new Set(configs.map((config) => config.manifestDigest)).size).toBe(2);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
   });
 
   it('a failing build exits 3 with the tool error and the tail of its output', async () => {

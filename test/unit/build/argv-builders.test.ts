@@ -40,7 +40,7 @@ describe('buildBuildahBuildArgs', () => {
     [
       'several platforms build a manifest list',
       { platforms: ['linux/amd64', 'linux/arm64'] },
-      ['build', '--file', '/src/api/Dockerfile', '--layers', '--platform', 'linux/amd64,linux/arm64', '--manifest', 'acr.example.io/team/api:1.0.0', '--iidfile', '/tmp/meta', '/src/api'],
+      ['build', '--file', '/src/api/Dockerfile', '--platform', 'linux/amd64,linux/arm64', '--manifest', 'acr.example.io/team/api:1.0.0', '/src/api'],
     ],
     [
       'shell metacharacters stay one argument',

@@ -6,7 +6,10 @@ import type { BuildPlan } from './build-plan.ts';
  * values are reduced to X.
  */
 export function buildBuildahBuildArgs(plan: BuildPlan): string[] {
-  const args = ['build', '--file', plan.file, '--layers'];
+  const multiPlatform = plan.platforms.length > 1;
+  // Layer caching only for single-platform builds: buildah 1.28's cache matches a stage built for another
+  // platform, and the manifest list then holds one image under two platforms (seen in our tests).
+  const args = ['build', '--file', plan.file, ...(multiPlatform ? [] : ['--layers'])];
   if (plan.target) args.push('--target', plan.target);
   for (const [key, value] of Object.entries(plan.buildArgs)) args.push('--build-arg', `${key}=${value}`);
   for (const [key, value] of Object.entries(plan.labels)) args.push('--label', `${key}=${value}`);
@@ -17,10 +20,11 @@ export function buildBuildahBuildArgs(plan: BuildPlan): string[] {
   for (const source of plan.cacheFrom) args.push('--cache-from', buildahCacheRepository(source));
   for (const destination of plan.cacheTo) args.push('--cache-to', buildahCacheRepository(destination));
   if (plan.noCache) args.push('--no-cache');
-  // Several platforms produce a manifest list, which buildah keeps under --manifest rather than a tag.
-  if (plan.platforms.length > 1) args.push('--manifest', plan.references[0] ?? plan.name);
-  else for (const reference of plan.references) args.push('--tag', reference);
-  args.push('--iidfile', plan.metadataFile, plan.context);
+  // Several platforms produce a manifest list, which buildah keeps under --manifest rather than a tag
+  // (and --iidfile refuses to name several images).
+  if (multiPlatform) args.push('--manifest', plan.references[0] ?? plan.name);
+  else args.push(...plan.references.flatMap((reference) => ['--tag', reference]), '--iidfile', plan.metadataFile);
+  args.push(plan.context);
   return args;
 }
 

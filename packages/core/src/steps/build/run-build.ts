@@ -96,9 +96,14 @@ async function buildOne(
 
   let digest: string;
   if (builder === 'buildah') {
+    const multiPlatform = plan.platforms.length > 1;
+    if (multiPlatform) {
+      // A manifest list left by an earlier build would collect this build's images next to its own.
+      await deps.runner.run('buildah', ['manifest', 'rm', plan.references[0] ?? plan.name], { okExitCodes: [0, 1, 125] });
+    }
     await deps.runner.run('buildah', buildBuildahBuildArgs(plan), { timeoutMs, onLine });
-    let imageId = (await readFile(plan.metadataFile, 'utf8')).trim();
-    if (plan.platforms.length <= 1) {
+    let imageId = multiPlatform ? '' : (await readFile(plan.metadataFile, 'utf8')).trim();
+    if (!multiPlatform) {
       imageId = await ensureBuildahLabels(deps.runner, imageId, plan.labels, plan.references, (m) => deps.log.warning(`${prefix} ${m}`));
     }
     const digestFile = `${plan.metadataFile}.digest`;
