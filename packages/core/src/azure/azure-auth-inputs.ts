@@ -48,7 +48,7 @@ export interface AzureAuthInputValues {
   authorityHost: string | undefined;
 }
 
-/** Validates the shared sign-in inputs; only what a method needs is required. */
+/** Validates the shared sign-in inputs (any step's parsed values carry them); only what a method needs is required. */
 export function validateAzureAuth(values: AzureAuthInputValues, resolvePath: (file: string) => string, fileExists: (file: string) => boolean): AzureAuth {
   const cloud = azureClouds[values.azureEnvironment as AzureCloudName];
   const guid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -1,4 +1,4 @@
-import type { InputSpec, InputValues, StepSpec } from '../../inputs/index.ts';
+import type { InputValues, StepSpec } from '../../inputs/index.ts';
 import type { ValidationContext } from './validation-context.ts';
 import type { StepDeps } from './step-deps.ts';
 
@@ -30,5 +30,3 @@ export type AnyStepDefinition = StepDefinition<StepSpec, any>;
 export function defineStep<S extends StepSpec, I>(definition: StepDefinition<S, I>): StepDefinition<S, I> {
   return definition;
 }
-
-export type { InputSpec };

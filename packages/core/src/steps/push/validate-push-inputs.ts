@@ -27,19 +27,7 @@ export function validatePushInputs(values: PushInputValues, context: ValidationC
     if (values.image === undefined) throw new InputError('image', 'is required with layout, e.g. myregistry.azurecr.io/team/api');
     images = [toTarget('image', values.layout, values.image, values.tags, values.digest, values.registry, resolve)];
   }
-  const auth = validateAzureAuth(
-    {
-      auth: values.auth,
-      tenantId: values.tenantId,
-      clientId: values.clientId,
-      clientSecret: values.clientSecret,
-      clientCertificatePath: values.clientCertificatePath,
-      azureEnvironment: values.azureEnvironment,
-      authorityHost: values.authorityHost,
-    },
-    resolve,
-    existsSync,
-  );
+  const auth = validateAzureAuth(values, resolve, existsSync);
   let retention: PushInputs['retention'];
   if (values.keepTags > 0) {
     let pattern: RegExp;

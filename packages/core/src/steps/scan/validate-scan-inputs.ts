@@ -64,19 +64,7 @@ export function validateScanInputs(values: ScanInputValues, context: ValidationC
       registryAuth = {
         kind: 'azure',
         registry,
-        auth: validateAzureAuth(
-          {
-            auth: values.auth,
-            tenantId: values.tenantId,
-            clientId: values.clientId,
-            clientSecret: values.clientSecret,
-            clientCertificatePath: values.clientCertificatePath,
-            azureEnvironment: values.azureEnvironment,
-            authorityHost: values.authorityHost,
-          },
-          resolve,
-          existsSync,
-        ),
+        auth: validateAzureAuth(values, resolve, existsSync),
       };
     }
   }
