@@ -5,11 +5,56 @@
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { camelCase, steps, type HostKind, type InputSpec, type StepSpec } from '@slipway/core';
+import { camelCase, steps, summariseExitCodes, type HostKind, type InputSpec, type StepSpec } from '@slipway/core';
 
 const rootPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const header = (spec: StepSpec) =>
   `Generated from the '${spec.id}' step spec by \`npm run generate\`. Do not edit: change the spec in packages/core instead.`;
+
+/**
+ * The GitHub runner parses every `${{ }}` in a JavaScript action's action.yml and allows an expression
+ * context only in input defaults; anywhere else the action fails to load (nektos/act: "expressions are
+ * not allowed here"). task.json gets the same descriptions, where GitHub syntax would only mislead.
+ */
+const expressionAllowedIn = new Set(['default', 'defaultValue']);
+
+/**
+ * Throws when a string of a generated metadata document holds `${{` anywhere but in a default value,
+ * naming the step, the input (or output) and the field.
+ */
+export function assertNoExpressions(spec: StepSpec, file: string, document: unknown): void {
+  const visit = (value: unknown, trail: readonly string[]): void => {
+    if (typeof value === 'string') {
+      const key = trail[trail.length - 1] ?? '';
+      if (value.includes('${{') && !expressionAllowedIn.has(key)) {
+        throw new Error(
+          `step '${spec.id}': ${subjectOf(trail)} puts an expression ("\${{") in ${file} ${trail.join('.')}: ` +
+            `the GitHub runner allows \${{ }} in action metadata only in input defaults. ` +
+            `Write the example or description without it (e.g. <token value>).`,
+        );
+      }
+    } else if (Array.isArray(value)) {
+      // Array items named by their `name` (task.json inputs), so the message points at the input.
+      value.forEach((item, index) => visit(item, [...trail, nameOf(item) ?? String(index)]));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) visit(item, [...trail, key]);
+    }
+  };
+  visit(document, []);
+}
+
+function nameOf(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const name = (item as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function subjectOf(trail: readonly string[]): string {
+  const [section, name] = trail;
+  if (section === 'inputs' && name) return `input '${name}'`;
+  if ((section === 'outputs' || section === 'outputVariables') && name) return `output '${name}'`;
+  return 'its metadata';
+}
 
 export function renderActionYml(spec: StepSpec): string {
   const inputs: Record<string, Record<string, unknown>> = {};
@@ -29,13 +74,24 @@ export function renderActionYml(spec: StepSpec): string {
     branding: spec.branding,
     inputs,
     outputs,
-    runs: { using: 'node24', main: 'main.mjs' },
+    runs: {
+      using: 'node24',
+      main: 'main.mjs',
+      // Cleanup must run even when the main phase failed or the job was cancelled.
+      ...(spec.postPhase ? { post: 'post.mjs', 'post-if': 'always()' } : {}),
+    },
   };
+  assertNoExpressions(spec, 'action.yml', document);
   return `# ${header(spec)}\n${stringify(document, { lineWidth: 0 })}`;
 }
 
 export function renderActionEntry(spec: StepSpec): string {
   return `// ${header(spec)}\nimport { runGitHubAction } from '../_bundle/slipway.mjs';\n\nawait runGitHubAction('${spec.id}');\n`;
+}
+
+/** actions/<id>/post.mjs, for steps with a post phase. */
+export function renderActionPostEntry(spec: StepSpec): string {
+  return `// ${header(spec)}\nimport { runGitHubAction } from '../_bundle/slipway.mjs';\n\nawait runGitHubAction('${spec.id}', 'post');\n`;
 }
 
 function offeredBy(input: InputSpec, host: HostKind): boolean {
@@ -65,7 +121,7 @@ export function renderTaskJson(spec: StepSpec): string {
     name: spec.taskName.replace(/V\d+$/, ''),
     friendlyName: spec.title,
     description: spec.description.split('. ')[0],
-    helpMarkDown: `${spec.description} Generated from the Slipway step spec; exit codes: 0 ok, 1 gate failed, 2 invalid input, 3 environment error, 4 needs a human.`,
+    helpMarkDown: `${spec.description} Generated from the Slipway step spec; exit codes: ${summariseExitCodes()}.`,
     category: 'Deploy',
     author: 'Slipway',
     version: { Major: spec.taskVersion.major, Minor: spec.taskVersion.minor, Patch: spec.taskVersion.patch },
@@ -84,18 +140,38 @@ export function renderTaskJson(spec: StepSpec): string {
       ...(input.type === 'enum' && input.allowed
         ? { options: Object.fromEntries(input.allowed.map((value) => [value, value])), properties: { EditableOptions: 'False' } }
         : {}),
-      ...(taskInputType(input) === 'multiLine' ? { properties: { resizable: 'true', rows: '3' } } : {}),
+      // tasks.schema.json: `resizable` is a boolean, `rows` a string of digits.
+      ...(taskInputType(input) === 'multiLine' ? { properties: { resizable: true, rows: '3' } } : {}),
     })),
     outputVariables: spec.outputs.map((output) => ({ name: camelCase(output.name), description: output.description })),
     execution: {
       Node24: { target: 'index.js' },
       Node20_1: { target: 'index.js' },
     },
+    // Post-job handlers run once the job's steps are done: the agent's counterpart of GitHub's post:.
+    ...(spec.postPhase
+      ? {
+          postjobexecution: {
+            Node24: { target: 'post.js' },
+            Node20_1: { target: 'post.js' },
+          },
+        }
+      : {}),
   };
+  assertNoExpressions(spec, 'task.json', task);
   return `${JSON.stringify(task, null, 2)}\n`;
 }
 
 export function renderTaskEntry(spec: StepSpec): string {
+  return taskEntry(spec, `runAzurePipelinesTask('${spec.id}')`);
+}
+
+/** tasks/<Task>/post.js, for steps with a post phase: the same bundle lookup, the post phase. */
+export function renderTaskPostEntry(spec: StepSpec): string {
+  return taskEntry(spec, `runAzurePipelinesTask('${spec.id}', 'post')`);
+}
+
+function taskEntry(spec: StepSpec, call: string): string {
   return [
     `// ${header(spec)}`,
     "const fs = require('node:fs');",
@@ -104,7 +180,7 @@ export function renderTaskEntry(spec: StepSpec): string {
     '// Packaged extensions carry the bundle inside each task folder; the repository shares one.',
     "const local = path.join(__dirname, '_bundle', 'slipway.cjs');",
     "const bundle = fs.existsSync(local) ? local : path.join(__dirname, '..', '_bundle', 'slipway.cjs');",
-    `require(bundle).runAzurePipelinesTask('${spec.id}');`,
+    `require(bundle).${call};`,
     '',
   ].join('\n');
 }
@@ -130,15 +206,16 @@ export function renderVssExtension(specs: readonly StepSpec[]): string {
   return `${JSON.stringify(extension, null, 2)}\n`;
 }
 
-/** Path (relative to the repository root) -> content, for every generated file. */
-export function generatedFiles(): Map<string, string> {
-  const specs = Object.values(steps).map((step) => step.spec);
+/** Path (relative to the repository root) -> content, for every generated file of these specs. */
+export function generatedFiles(specs: readonly StepSpec[] = Object.values(steps).map((step) => step.spec)): Map<string, string> {
   const files = new Map<string, string>();
   for (const spec of specs) {
     files.set(`actions/${spec.id}/action.yml`, renderActionYml(spec));
     files.set(`actions/${spec.id}/main.mjs`, renderActionEntry(spec));
+    if (spec.postPhase) files.set(`actions/${spec.id}/post.mjs`, renderActionPostEntry(spec));
     files.set(`tasks/${spec.taskName}/task.json`, renderTaskJson(spec));
     files.set(`tasks/${spec.taskName}/index.js`, renderTaskEntry(spec));
+    if (spec.postPhase) files.set(`tasks/${spec.taskName}/post.js`, renderTaskPostEntry(spec));
   }
   files.set('tasks/package.json', `${JSON.stringify({ private: true, type: 'commonjs' }, null, 2)}\n`);
   files.set('tasks/vss-extension.json', renderVssExtension(specs));

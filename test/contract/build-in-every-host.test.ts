@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,14 +178,21 @@ describe('bad input changes nothing and exits 2 in every host', () => {
 
 describe('the packaged Azure DevOps extension', () => {
   it('runs a task from its own folder, with no repository around it', async () => {
-    const staged = mkdtempSync(path.join(os.tmpdir(), 'slipway-ext-'));
+    // Staged below an ESM package.json, as dist/extension sits in this repository: the CommonJS task
+    // entries load only because tasks/package.json ("type": "commonjs") is staged with them.
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'slipway-ext-'));
+    writeFileSync(path.join(parent, 'package.json'), '{ "type": "module" }\n');
+    const staged = path.join(parent, 'extension');
     execFileSync(process.execPath, [path.join(repoRoot, 'scripts/package-extension.mjs'), staged]);
     const manifest = JSON.parse(readFileSync(path.join(staged, 'vss-extension.json'), 'utf8'));
-    for (const file of manifest.files as Array<{ path: string }>) expect(existsSync(path.join(staged, file.path, '_bundle', 'slipway.cjs'))).toBe(true);
+    for (const file of manifest.files as Array<{ path: string }>) {
+      expect(existsSync(path.join(staged, file.path, '_bundle', 'slipway.cjs'))).toBe(true);
+      expect(JSON.parse(readFileSync(path.join(staged, file.path, 'package.json'), 'utf8')).type).toBe('commonjs');
+    }
     // Invalid input exercises the whole task entry and bundle without building anything.
     const run = await runProcess(process.execPath, [path.join(staged, 'SlipwayBuildV1', 'index.js')], { INPUT_IMAGE: 'Bad Name', AGENT_TEMPDIRECTORY: staged }, staged);
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toContain('##vso[task.complete result=Failed;]');
-    rmSync(staged, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   });
 });

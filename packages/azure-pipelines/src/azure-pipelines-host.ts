@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import * as internal from 'azure-pipelines-task-lib/internal';
 import { inputFromServiceConnection, readServiceConnection, serviceConnectionTokenSource, type AzureServiceConnection } from './service-connection.ts';
-import { cancellationSignal, camelCase, ciContextFromAzurePipelines, type CiContext, type Host } from '@slipway/core';
+import { cancellationSignal, camelCase, ciContextFromAzurePipelines, isMaskable, neutraliseLogCommands, type CiContext, type Host } from '@slipway/core';
 
 /**
  * The Azure Pipelines agent as a Host, on azure-pipelines-task-lib. Task inputs are camelCase
@@ -49,16 +49,19 @@ export class AzurePipelinesHost implements Host {
     return tl.getInput(key, false) || undefined;
   }
 
+  // Everything printed on the step's behalf is data: the agent acts on `##vso[` anywhere in a line, so
+  // no line of it may contain one (nor a `##[` format); the task-lib's own commands are left alone.
   readonly log = {
-    info: (message: string) => console.log(message),
-    warning: (message: string) => tl.warning(message),
-    error: (message: string) => tl.error(message),
-    debug: (message: string) => tl.debug(message),
-    command: (line: string) => console.log(`##[command]${line}`),
+    info: (message: string) => console.log(neutraliseLogCommands(message)),
+    warning: (message: string) => tl.warning(neutraliseLogCommands(message)),
+    error: (message: string) => tl.error(neutraliseLogCommands(message)),
+    debug: (message: string) => tl.debug(neutraliseLogCommands(message)),
+    command: (line: string) => console.log(`##[command]${neutraliseLogCommands(line)}`),
   };
 
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    console.log(`##[group]${title}`);
+    // One line whatever the title holds: a line break would end the group header early.
+    console.log(`##[group]${neutraliseLogCommands(title).replace(/\n/g, ' ')}`);
     try {
       return await fn();
     } finally {
@@ -67,8 +70,9 @@ export class AzurePipelinesHost implements Host {
   }
 
   setSecret(value: string): void {
-    // The agent rejects multi-line secrets; mask each line, as GitHub does.
-    for (const line of value.split(/\r?\n/)) if (line.trim()) tl.setSecret(line.trim());
+    // The agent rejects multi-line secrets; mask each line, as GitHub does. Lines too short to be
+    // secrets are left alone: the agent would blank them all over the log.
+    for (const line of value.split(/\r?\n/)) if (isMaskable(line)) tl.setSecret(line.trim());
   }
 
   setOutput(name: string, value: string): void {
@@ -86,6 +90,10 @@ export class AzurePipelinesHost implements Host {
     tl.uploadSummary(file);
   }
 
+  /**
+   * Task variables: the agent gives every later execution of this task instance, the post-job one
+   * included, what the main phase set (VSTS_TASKVARIABLE_<NAME>, which the task-lib moves into its vault).
+   */
   getState(name: string): string | undefined {
     return tl.getTaskVariable(name) || undefined;
   }

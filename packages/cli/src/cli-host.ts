@@ -1,6 +1,15 @@
 import os from 'node:os';
 import path from 'node:path';
-import { cancellationSignal, ProcessRunner, readGitContext, Redactor, type CiContext, type Host } from '@slipway/core';
+import {
+  cliInputVariable,
+  neutraliseLogCommands,
+  ProcessCancellation,
+  ProcessRunner,
+  readGitContext,
+  Redactor,
+  type CiContext,
+  type Host,
+} from '@slipway/core';
 
 export interface CliHostOptions {
   inputs: ReadonlyMap<string, string>;
@@ -10,10 +19,13 @@ export interface CliHostOptions {
   write?: (line: string) => void;
 }
 
-/** A terminal as a Host: inputs from flags, logs on stderr, outputs and summary collected for the end. */
+/**
+ * A terminal as a Host: inputs from flags, logs on stderr, outputs and summary collected for the end.
+ * State lives in memory: the CLI runs a step's post phase itself, in the same process, once the main
+ * phase has ended (see {@link CliHost.startPostPhase}).
+ */
 export class CliHost implements Host {
   readonly kind = 'cli' as const;
-  readonly signal: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly tempDir: string;
   readonly workspace: string;
@@ -25,6 +37,8 @@ export class CliHost implements Host {
   readonly #state = new Map<string, string>();
   readonly #write: (line: string) => void;
   readonly #color: boolean;
+  readonly #cancellation: ProcessCancellation;
+  #signal: AbortSignal;
   #depth = 0;
 
   constructor(options: CliHostOptions) {
@@ -35,11 +49,25 @@ export class CliHost implements Host {
     this.tempDir = path.join(os.tmpdir(), 'slipway');
     this.#write = options.write ?? ((line) => process.stderr.write(`${line}\n`));
     this.#color = !this.env.NO_COLOR && process.stderr.isTTY === true;
-    this.signal = cancellationSignal((signal) => this.log.warning(`${signal} received: cancelling`));
+    this.#cancellation = new ProcessCancellation((signal) => this.log.warning(`${signal} received: cancelling`));
+    this.#signal = this.#cancellation.nextPhase();
+  }
+
+  /** Aborts on SIGINT/SIGTERM during the current phase. */
+  get signal(): AbortSignal {
+    return this.#signal;
+  }
+
+  /**
+   * Begins the post phase: a fresh signal, so that the post phase still runs after a cancelled main
+   * phase. The next SIGINT/SIGTERM cancels the post phase; one more exits at once.
+   */
+  startPostPhase(): void {
+    this.#signal = this.#cancellation.nextPhase();
   }
 
   getInput(name: string): string | undefined {
-    return this.#inputs.get(name) ?? this.env[`SLIPWAY_${name.toUpperCase().replace(/-/g, '_')}`];
+    return this.#inputs.get(name) ?? this.env[cliInputVariable(name)];
   }
 
   readonly log = {
@@ -53,7 +81,8 @@ export class CliHost implements Host {
   };
 
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    this.#emit(this.#paint('1', `▶ ${title}`));
+    // A group header is one line, as in the runner's and the agent's logs.
+    this.#emit(this.#paint('1', `▶ ${title.replace(/\r\n|\r|\n/g, ' ')}`));
     this.#depth++;
     try {
       return await fn();
@@ -87,13 +116,26 @@ export class CliHost implements Host {
   }
 
   async ciContext(): Promise<CiContext> {
-    const runner = new ProcessRunner({ redactor: this.#redactor, log: { command: () => {}, debug: () => {} }, baseEnv: this.env });
+    // git needs none of Slipway's variables (SLIPWAY_*, INPUT_*), and none whose value is a secret.
+    const runner = new ProcessRunner({
+      redactor: this.#redactor,
+      log: { command: () => {}, debug: () => {} },
+      baseEnv: this.env,
+      withholdEnv: (name) => name.startsWith('SLIPWAY_') || name.startsWith('INPUT_'),
+      signal: this.#signal,
+    });
     return readGitContext(runner, this.workspace);
+  }
+
+  /** Replaces every secret this host was given with ***, for what the CLI prints itself (stdout). */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
   }
 
   #emit(message: string): void {
     const indent = '  '.repeat(this.#depth);
-    for (const line of this.#redactor.redact(message).split('\n')) this.#write(`${indent}${line}`);
+    // Neutralised, because a CLI inside a workflow's `run:` step or a pipeline script is parsed by its runner.
+    for (const line of neutraliseLogCommands(this.#redactor.redact(message)).split('\n')) this.#write(`${indent}${line}`);
   }
 
   #paint(code: string, text: string): string {

@@ -1,50 +1,109 @@
-import { describeError, exitCodeOf, findStep, runStep, steps } from '@slipway/core';
+import {
+  cliInputVariable,
+  describeError,
+  ExitCode,
+  findStep,
+  neutraliseJsonLogCommands,
+  neutraliseLogCommands,
+  runStep,
+  steps,
+  type StepRunOutcome,
+} from '@slipway/core';
 import { CliHost } from './cli-host.ts';
-import { parseArgv } from './parse-argv.ts';
+import { CommandLineError, parseArgv, type ParsedArgv } from './parse-argv.ts';
 import { renderGlobalHelp, renderStepHelp } from './render-help.ts';
 
 declare const SLIPWAY_VERSION: string | undefined;
 const version = typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : '0.0.0-dev';
 
-/** `slipway` entry: returns the process exit code (the same codes as the action and task). */
+// What the CLI prints itself is data too: a CLI inside a workflow's `run:` step or a pipeline script has
+// its stdout and stderr read by the runner, so no line may read as a workflow or logging command.
+const printErr = (text: string) => process.stderr.write(`${neutraliseLogCommands(text)}\n`);
+const printOut = (text: string) => process.stdout.write(`${neutraliseLogCommands(text)}\n`);
+const printJson = (document: unknown) => process.stdout.write(`${neutraliseJsonLogCommands(JSON.stringify(document, null, 2))}\n`);
+
+/**
+ * `slipway` entry: returns the process exit code (the same codes as the action and task). A step with
+ * a post phase has it run here once the main phase has ended, however it ended (cancelled included);
+ * the exit code is the main phase's, or 4 when the post phase left the environment unclean.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgv(argv, (id) => findStep(id)?.spec);
-  } catch (error) {
-    process.stderr.write(`error: ${describeError(error)}\n`);
-    return exitCodeOf(error);
-  }
+  const parsed = parseArgv(argv, (id) => findStep(id)?.spec);
+  if (parsed.problems.length > 0) return reportCommandLineProblems(parsed);
   if (parsed.command === 'version') {
-    process.stdout.write(`${version}\n`);
-    return 0;
+    printOut(version);
+    return ExitCode.success;
   }
   if (parsed.command === 'help' || parsed.help) {
     const spec = parsed.stepId ? findStep(parsed.stepId)?.spec : undefined;
-    process.stdout.write(`${spec ? renderStepHelp(spec) : renderGlobalHelp(Object.values(steps).map((s) => s.spec), version)}\n`);
-    return 0;
+    printOut(spec ? renderStepHelp(spec) : renderGlobalHelp(Object.values(steps).map((s) => s.spec), version));
+    return ExitCode.success;
   }
   const stepId = parsed.stepId as string;
-  for (const input of findStep(stepId)?.spec.inputs ?? []) {
+  const step = findStep(stepId);
+  for (const input of step?.spec.inputs ?? []) {
     if (input.secret && parsed.inputs.has(input.name)) {
-      const variable = `SLIPWAY_${input.name.toUpperCase().replace(/-/g, '_')}`;
-      process.stderr.write(`warning: --${input.name} puts a secret on the command line (shell history, process list); prefer ${variable}=... in the environment\n`);
+      const variable = cliInputVariable(input.name);
+      printErr(`warning: --${input.name} puts a secret on the command line (shell history, process list); prefer ${variable}=... in the environment`);
     }
   }
   const host = new CliHost({ inputs: parsed.inputs });
   const outcome = await runStep(host, stepId);
-  if (parsed.json) {
-    const document = {
-      step: stepId,
-      exitCode: outcome.exitCode,
-      outcome: outcome.report?.outcome ?? 'error',
-      outputs: host.outputs,
-      result: outcome.report?.result,
-      ...(outcome.error ? { error: outcome.error } : {}),
-    };
-    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  } else {
-    for (const summary of host.summaries) process.stdout.write(`${summary}\n`);
+  let post: StepRunOutcome | undefined;
+  if (step?.post) {
+    host.startPostPhase();
+    post = await runStep(host, stepId, 'post');
   }
-  return outcome.exitCode;
+  // Cleanup that failed without leaving anything behind changes nothing; an unclean environment does.
+  const exitCode = post?.exitCode === ExitCode.needsHuman ? post.exitCode : outcome.exitCode;
+  if (parsed.json) {
+    printJson(
+      redactStrings(host, {
+        step: stepId,
+        exitCode,
+        outcome: outcome.report?.outcome ?? 'error',
+        outputs: host.outputs,
+        result: outcome.report?.result,
+        ...(outcome.error ? { error: outcome.error } : {}),
+        ...(post ? { post: postSummary(post) } : {}),
+      }),
+    );
+  } else {
+    for (const summary of host.summaries) printOut(host.redact(summary));
+  }
+  return exitCode;
+}
+
+/** The post phase in the JSON document: its exit code and, when it had one, its error or warning. */
+function postSummary(post: StepRunOutcome): Pick<StepRunOutcome, 'exitCode' | 'error' | 'warning'> {
+  return { exitCode: post.exitCode, ...(post.error ? { error: post.error } : {}), ...(post.warning ? { warning: post.warning } : {}) };
+}
+
+/** Every problem at once on stderr, and with --json the usual document with the error on stdout; exit 2. */
+function reportCommandLineProblems(parsed: ParsedArgv): number {
+  const error = new CommandLineError(parsed.problems);
+  printErr(`error: ${describeError(error)}`);
+  if (parsed.json) {
+    printJson({
+      step: parsed.stepId ?? null,
+      exitCode: error.exitCode,
+      outcome: 'error',
+      outputs: {},
+      error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+      problems: error.problems,
+    });
+  }
+  return error.exitCode;
+}
+
+/** The document with every string passed through the host's redactor (outputs are printed whole). */
+function redactStrings(host: CliHost, value: unknown): unknown {
+  if (typeof value === 'string') return host.redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(host, item));
+  // What JSON.stringify would print for a Date or any object with toJSON.
+  if (value && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return redactStrings(host, (value as { toJSON: () => unknown }).toJSON());
+  }
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(host, item)]));
+  return value;
 }

@@ -1,4 +1,4 @@
-import type { InputSpec, StepSpec } from '@slipway/core';
+import { summariseExitCodes, type InputSpec, type StepSpec } from '@slipway/core';
 
 /** `slipway <step> --help`: every input, its form, default and allowed values, from the spec. */
 export function renderStepHelp(fullSpec: StepSpec): string {
@@ -19,8 +19,16 @@ export function renderStepHelp(fullSpec: StepSpec): string {
   }
   lines.push('Outputs (printed with --json):');
   for (const output of spec.outputs) lines.push(`  ${output.name.padEnd(22)} ${output.description}`);
-  lines.push('', 'Global flags:', '  --json                 print the step result as JSON on stdout', '  --help                 show this help');
-  lines.push('', 'Exit codes: 0 ok, 1 a gate failed, 2 invalid input (nothing changed), 3 environment error, 4 needs a human.');
+  lines.push(
+    '',
+    'Global flags:',
+    '  --json[=true|false]    print the step result as JSON on stdout (errors included)',
+    '  --help, -h             show this help',
+    '  --version, -V          print the version',
+    '',
+    'A value that starts with -- is given as --name=value.',
+  );
+  lines.push('', `Exit codes: ${summariseExitCodes()}.`);
   return lines.join('\n');
 }
 

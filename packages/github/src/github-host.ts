@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import * as core from '@actions/core';
-import { cancellationSignal, ciContextFromGitHub, type CiContext, type Host } from '@slipway/core';
+import { cancellationSignal, ciContextFromGitHub, isMaskable, neutraliseLogCommands, type CiContext, type Host } from '@slipway/core';
 
 /** The GitHub Actions runner as a Host, on @actions/core's workflow commands and files. */
 export class GitHubHost implements Host {
@@ -18,29 +18,42 @@ export class GitHubHost implements Host {
     this.tempDir = env.RUNNER_TEMP || os.tmpdir();
     this.workspace = env.GITHUB_WORKSPACE || process.cwd();
     this.signal = cancellationSignal((signal) => core.warning(`${signal} received: cancelling`));
-    // core.getIDToken asks the runner for a new token on every call and masks it.
-    this.federatedToken = env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ? (audience) => core.getIDToken(audience) : undefined;
+    // A new token from the runner on every call (never a cached one: assertions expire after minutes), masked at once.
+    const { ACTIONS_ID_TOKEN_REQUEST_URL: requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken } = env;
+    this.federatedToken =
+      requestUrl && requestToken
+        ? async (audience) => {
+            const { requestGitHubIdToken } = await import('./github-id-token.ts');
+            const token = await requestGitHubIdToken(requestUrl, requestToken, audience);
+            this.setSecret(token);
+            return token;
+          }
+        : undefined;
   }
 
   getInput(name: string): string | undefined {
     return core.getInput(name) || undefined;
   }
 
+  // Everything printed on the step's behalf is data: no line of it may read as a workflow command
+  // (core.info writes raw lines; the others escape line breaks, but `##[` would still count).
   readonly log = {
-    info: (message: string) => core.info(message),
-    warning: (message: string) => core.warning(message),
-    error: (message: string) => core.error(message),
-    debug: (message: string) => core.debug(message),
-    command: (line: string) => core.info(`[command]${line}`),
+    info: (message: string) => core.info(neutraliseLogCommands(message)),
+    warning: (message: string) => core.warning(neutraliseLogCommands(message)),
+    error: (message: string) => core.error(neutraliseLogCommands(message)),
+    debug: (message: string) => core.debug(neutraliseLogCommands(message)),
+    command: (line: string) => core.info(`[command]${neutraliseLogCommands(line)}`),
   };
 
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    return core.group(title, fn);
+    // A group header is one line: the runner would print an escaped line break as a real one.
+    return core.group(neutraliseLogCommands(title).replace(/\n/g, ' '), fn);
   }
 
   setSecret(value: string): void {
     // add-mask takes one line: a multi-line secret (a PEM key) is masked line by line (actions/runner#161).
-    for (const line of value.split(/\r?\n/)) if (line.trim()) core.setSecret(line.trim());
+    // Lines too short to be secrets are left alone: the runner would blank them all over the log.
+    for (const line of value.split(/\r?\n/)) if (isMaskable(line)) core.setSecret(line.trim());
   }
 
   setOutput(name: string, value: string): void {
@@ -56,8 +69,9 @@ export class GitHubHost implements Host {
     await core.summary.addRaw(markdown, true).write();
   }
 
+  /** The runner gives the post process what the main phase saved as STATE_<name> variables. */
   getState(name: string): string | undefined {
-    return core.getState(name) || undefined;
+    return this.env[`STATE_${name}`] || undefined;
   }
 
   saveState(name: string, value: string): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, ExecError, ProcessRunner, Redactor, ToolNotFoundError } from '@slipway/core';
+import { CancelledError, ExecError, inputVariables, maxTimerDelayMs, ProcessRunner, Redactor, sleep, ToolNotFoundError, type WithheldVariable } from '@slipway/core';
 
-function makeRunner(options: { signal?: AbortSignal; secrets?: string[] } = {}) {
+function makeRunner(options: { signal?: AbortSignal; secrets?: string[]; env?: Record<string, string>; withholdEnv?: WithheldVariable } = {}) {
   const commands: string[] = [];
   const redactor = new Redactor();
   for (const secret of options.secrets ?? []) redactor.add(secret);
@@ -9,9 +9,25 @@ function makeRunner(options: { signal?: AbortSignal; secrets?: string[] } = {}) 
     redactor,
     log: { command: (line) => commands.push(line), debug: () => {} },
     signal: options.signal,
-    baseEnv: { PATH: process.env.PATH },
+    baseEnv: { PATH: process.env.PATH, ...options.env },
+    ...(options.withholdEnv ? { withholdEnv: options.withholdEnv } : {}),
   });
-  return { runner, commands };
+  return { runner, commands, redactor };
+}
+
+/** Collects the process warnings (TimeoutOverflowWarning) emitted while `fn` runs. */
+async function warningsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const onWarning = (warning: Error) => seen.push(warning.name);
+  process.on('warning', onWarning);
+  try {
+    await fn();
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return seen;
 }
 
 const node = process.execPath;
@@ -81,4 +97,85 @@ describe('ProcessRunner', () => {
     await expect(running).rejects.toBeInstanceOf(CancelledError);
     await expect(runner.run(node, ['-e', ''])).rejects.toBeInstanceOf(CancelledError);
   });
+
+  it('echoes an argument with line breaks on one line, and still redacts a secret inside it', async () => {
+    const { runner, commands } = makeRunner({ secrets: ["pa'ss\nword-2"] });
+    await runner.run(node, ['-e', '', "A=hi\n::set-output name=digest::pwned", "--password=pa'ss\nword-2"]);
+    const echo = commands.at(-1) ?? '';
+    expect(echo.split('\n')).toHaveLength(1);
+    expect(echo).toContain("$'A=hi\\n::set-output name=digest::pwned'");
+    expect(echo).toContain("'--password=***'");
+    expect(echo).not.toContain('word-2');
+  });
 });
+
+describe('what children inherit', () => {
+  const printEnv = ['-e', 'process.stdout.write(JSON.stringify(process.env))'];
+
+  it('withholds input variables and any variable whose value is a known secret; per-run env is given as is', async () => {
+    const { runner } = makeRunner({
+      secrets: ['s3cret-value'],
+      env: {
+        'INPUT_CLIENT-SECRET': 's3cret-value',
+        INPUT_IMAGE: 'app',
+        SLIPWAY_CLIENT_SECRET: 'other-secret',
+        SLIPWAY_NPM_TOKEN: 'kept-for-secret-envs',
+        COPY_OF_SECRET: 's3cret-value',
+        KEEP: 'yes',
+      },
+      withholdEnv: inputVariables(['client-secret', 'image']),
+    });
+    const { stdout } = await runner.run(node, printEnv, { env: { TRIVY_PASSWORD: 's3cret-value' } });
+    const env = JSON.parse(stdout) as Record<string, string>;
+    expect(env.KEEP).toBe('yes');
+    expect(env.SLIPWAY_NPM_TOKEN).toBe('kept-for-secret-envs');
+    expect(env.TRIVY_PASSWORD).toBe('s3cret-value');
+    for (const name of ['INPUT_CLIENT-SECRET', 'INPUT_IMAGE', 'SLIPWAY_CLIENT_SECRET', 'COPY_OF_SECRET']) expect(env).not.toHaveProperty(name);
+  });
+
+  it('withholds a value masked after the runner was made (a token from an exchange) from the next child', async () => {
+    const { runner, redactor } = makeRunner({ env: { ACR_TOKEN: 'token-from-exchange' } });
+    expect(JSON.parse((await runner.run(node, printEnv)).stdout)).toHaveProperty('ACR_TOKEN');
+    redactor.add('token-from-exchange');
+    expect(JSON.parse((await runner.run(node, printEnv)).stdout)).not.toHaveProperty('ACR_TOKEN');
+  });
+
+  it('never masks, and so never withholds, values too short to be secrets', async () => {
+    const { runner, redactor, commands } = makeRunner({ env: { ONE: 'a' } });
+    expect(redactor.add('a')).toBe(false);
+    const { stdout } = await runner.run(node, ['-e', 'process.stdout.write(process.env.ONE)', 'banana']);
+    expect(stdout).toBe('a');
+    expect(commands.at(-1)).toContain('banana');
+  });
+});
+
+describe('time limits past the timer maximum (597h and more)', () => {
+  it('let a tool run instead of killing it after 1 ms', async () => {
+    const { runner } = makeRunner();
+    const warnings = await warningsDuring(async () => {
+      const result = await runner.run(node, ['-e', 'setTimeout(() => process.stdout.write("done"), 300)'], { timeoutMs: 597 * 3_600_000 });
+      expect(result.stdout).toBe('done');
+    });
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+    const canRun = await runner.canRun(node, ['-e', 'setTimeout(() => {}, 300)'], Number.MAX_SAFE_INTEGER);
+    expect(canRun).toBe(true);
+  });
+
+  it('sleep waits past the limit instead of returning at once, and still stops when cancelled', async () => {
+    const controller = new AbortController();
+    let settled = 'pending';
+    const warnings = await warningsDuring(async () => {
+      const waiting = sleep(maxTimerDelayMs + 1_000, controller.signal).then(
+        () => (settled = 'resolved'),
+        (error: unknown) => (settled = error instanceof CancelledError ? 'cancelled' : 'failed'),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled).toBe('pending');
+      controller.abort();
+      await waiting;
+    });
+    expect(settled).toBe('cancelled');
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});
+

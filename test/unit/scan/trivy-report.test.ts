@@ -179,3 +179,63 @@ describe('misconfiguration report (real Trivy 0.74 output, embedded Dockerfile c
     expect(renderJunitReport(summary)).toContain('<testsuite name="app/Dockerfile" tests="2" failures="2"');
   });
 });
+
+describe('one check failing at two places of one file (real Trivy 0.74 output, issue #8)', () => {
+  const text = readFileSync(path.join(fixtures, 'misconfig-two-locations.json'), 'utf8');
+  // Trivy's own table output for the same scan: what a user compares Slipway's counts with.
+  const table = readFileSync(path.join(fixtures, 'misconfig-two-locations.table.txt'), 'utf8');
+  const summary = summariseScan(parseTrivyReport(text), {
+    ignoreUnfixed: false,
+    ignoreRules: [],
+    clauses: parseFailOn('MEDIUM>1'),
+    shownSeverities: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+    now: new Date(),
+  });
+
+  /** Sums the `Failures: N (UNKNOWN: 0, LOW: 0, MEDIUM: 2, ...)` lines of Trivy's table output. */
+  function trivyTableCounts(output: string): Record<string, number> {
+    const counts: Record<string, number> = { UNKNOWN: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
+    const lines = output.split('\n').filter((line) => line.startsWith('Failures: '));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) for (const [, severity = '', count] of line.matchAll(/(UNKNOWN|LOW|MEDIUM|HIGH|CRITICAL): (\d+)/g)) counts[severity] = (counts[severity] ?? 0) + Number(count);
+    return counts;
+  }
+
+  it('counts each place, as Trivy does', () => {
+    expect(summary.counts).toEqual(trivyTableCounts(table));
+    expect(summary.counts).toEqual({ UNKNOWN: 0, LOW: 0, MEDIUM: 2, HIGH: 1, CRITICAL: 0 });
+    const misconfSummary = (JSON.parse(text) as { Results: Array<{ MisconfSummary: { Failures: number } }> }).Results[0]?.MisconfSummary;
+    expect(summary.findings).toHaveLength(misconfSummary?.Failures ?? -1);
+    expect(summary.decision.reason).toBe('MEDIUM>1 broken: 2 MEDIUM finding(s)');
+  });
+
+  it('keeps the location in each finding and shows it in the reports', () => {
+    expect(summary.findings.map((f) => [f.id, f.severity, f.target, f.location?.startLine])).toEqual([
+      ['DS-0017', 'HIGH', 'app/Dockerfile', 2],
+      ['DS-0001', 'MEDIUM', 'app/Dockerfile', 1],
+      ['DS-0001', 'MEDIUM', 'app/Dockerfile', 3],
+    ]);
+    const junit = renderJunitReport(summary);
+    expect(junit).toContain('name="[MEDIUM] DS-0001 (line 1)"');
+    expect(junit).toContain('name="[MEDIUM] DS-0001 (line 3)"');
+    const sarif = renderSarifReport(summary) as { runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }> }> };
+    expect(sarif.runs[0]?.results.map((r) => [r.ruleId, r.locations[0]?.physicalLocation.region.startLine])).toEqual([
+      ['DS-0017', 2],
+      ['DS-0001', 1],
+      ['DS-0001', 3],
+    ]);
+    expect(renderMarkdownReport(summary)).toContain('| app/Dockerfile:3 |');
+  });
+
+  it('an ignore entry for the check lifts it at every place', () => {
+    const ignored = summariseScan(parseTrivyReport(text), {
+      ignoreUnfixed: false,
+      ignoreRules: parseIgnoreFile('misconfigurations: [{id: DS-0001}]', '.trivyignore.yaml'),
+      clauses: parseFailOn('MEDIUM>0'),
+      shownSeverities: ['MEDIUM'],
+      now: new Date(),
+    });
+    expect(ignored.ignored).toHaveLength(2);
+    expect(ignored.decision.passed).toBe(true);
+  });
+});

@@ -1,2 +1,3 @@
+export * from './error-codes.ts';
 export * from './exit-codes.ts';
 export * from './slipway-error.ts';

@@ -1,7 +1,8 @@
-import { execa } from 'execa';
 import { CancelledError, ExecError, ToolNotFoundError } from '../errors/index.ts';
+import { timerDelay } from '../concurrency/sleep.ts';
+import { childEnvironment, type WithheldVariable } from './child-environment.ts';
 import { formatCommand } from './format-command.ts';
-import type { Redactor } from './redactor.ts';
+import { isMaskable, type Redactor } from './redactor.ts';
 
 export interface RunOptions {
   cwd?: string;
@@ -9,7 +10,10 @@ export interface RunOptions {
   env?: Readonly<Record<string, string>>;
   /** Written to the child's stdin and closed (passwords for `--password-stdin` and the like). */
   stdin?: string;
-  /** Kill the child after this long; 0 or undefined means no limit. */
+  /**
+   * Kill the child after this long; 0 or undefined means no limit. Any length is safe: limits past
+   * Node's timer maximum (about 24.8 days) are clamped to it instead of firing at once.
+   */
   timeoutMs?: number;
   /** Values to redact from the echo and from errors in addition to the redactor's. */
   secrets?: readonly string[];
@@ -38,8 +42,14 @@ export interface ProcessRunnerOptions {
   redactor: Redactor;
   log: RunnerLog;
   signal?: AbortSignal;
-  /** Environment every child inherits (the host's environment); per-run env is layered on top. */
+  /**
+   * The host's environment. Children inherit it without the variables `withholdEnv` names and without
+   * any variable whose value the redactor knows as a secret (checked at every run, so a token masked
+   * mid-step is withheld from the next child); per-run `env` is layered on top, unfiltered.
+   */
   baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Variables no child inherits whatever their value; default: every `INPUT_*` (see childEnvironment). */
+  withholdEnv?: WithheldVariable;
 }
 
 const stderrTailLines = 20;
@@ -62,19 +72,22 @@ export class ProcessRunner {
   /** Runs `file args` and resolves with its output; rejects with a SlipwayError on any failure. */
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const redact = (text: string) => this.#redact(text, options.secrets);
-    const display = redact(formatCommand(file, args));
+    // Each argument is redacted before quoting (quoting can change a secret's spelling, e.g. a newline
+    // becomes `\n`), and the line again after, for a secret that spans the rendering.
+    const display = redact(formatCommand(redact(file), args.map(redact)));
     this.#options.log.command(display);
     if (this.#options.signal?.aborted) throw new CancelledError(`cancelled before running ${display}`);
 
+    const execa = await loadExeca();
     const started = Date.now();
     const child = execa(file, [...args], {
       cwd: options.cwd,
-      env: { ...definedOnly(this.#options.baseEnv ?? process.env), ...options.env },
+      env: { ...this.#inheritedEnv(), ...options.env },
       extendEnv: false,
       shell: false,
       input: options.stdin,
       stdin: options.stdin === undefined ? 'ignore' : 'pipe',
-      timeout: options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : undefined,
+      timeout: timerDelay(options.timeoutMs),
       cancelSignal: this.#options.signal,
       forceKillAfterDelay: 5_000,
       reject: false,
@@ -116,21 +129,29 @@ export class ProcessRunner {
 
   /** True when `file` can be started at all (used to pick a builder, never to decide success). */
   async canRun(file: string, args: readonly string[], timeoutMs = 10_000): Promise<boolean> {
+    const execa = await loadExeca();
     const result = await execa(file, [...args], {
       reject: false,
       shell: false,
-      timeout: timeoutMs,
+      timeout: timerDelay(timeoutMs),
       stdin: 'ignore',
-      env: definedOnly(this.#options.baseEnv ?? process.env),
+      env: this.#inheritedEnv(),
       extendEnv: false,
       cancelSignal: this.#options.signal,
     });
     return result.exitCode === 0;
   }
 
+  #inheritedEnv(): Record<string, string> {
+    return childEnvironment(this.#options.baseEnv ?? process.env, {
+      ...(this.#options.withholdEnv ? { withhold: this.#options.withholdEnv } : {}),
+      isSecret: (value) => this.#options.redactor.isSecret(value),
+    });
+  }
+
   #redact(text: string, extra: readonly string[] | undefined): string {
     let out = this.#options.redactor.redact(text);
-    for (const secret of extra ?? []) if (secret) out = out.split(secret).join('***');
+    for (const secret of extra ?? []) if (isMaskable(secret)) out = out.split(secret).join('***');
     return out;
   }
 }
@@ -154,8 +175,10 @@ function tail(text: string, lines: number): string {
   return text.trimEnd().split(/\r?\n/).slice(-lines).join('\n');
 }
 
-function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
+/**
+ * execa is loaded on the first spawn, not at start: a step that fails validation (or never runs a tool)
+ * does not pay for parsing it, which is a measurable part of an action's cold start.
+ */
+async function loadExeca(): Promise<typeof import('execa').execa> {
+  return (await import('execa')).execa;
 }

@@ -1,8 +1,8 @@
 import type { CiContext } from './ci-context.ts';
 
 /** Which tags to derive from source control (docker/metadata-action's most used rules). */
-export type TagRule = 'sha' | 'branch' | 'semver' | 'pr' | 'latest';
-export const tagRules: readonly TagRule[] = ['sha', 'branch', 'semver', 'pr', 'latest'];
+export const tagRules = ['sha', 'branch', 'semver', 'pr', 'latest'] as const;
+export type TagRule = (typeof tagRules)[number];
 
 const semverPattern =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;

@@ -1,24 +1,29 @@
 /**
  * Declarative description of a step's inputs and outputs. It is the single source for the strict parser
  * every host uses, for `slipway <step> --help`, and for the generated action.yml and task.json files.
+ *
+ * Every type but `multiline` is one line per value (or per item): after trimming, control characters
+ * (newline, carriage return, tab, escape...) are refused, because such a value reaches argv, URLs and
+ * file names, where a line break changes its meaning. A NUL byte is refused in every type.
  */
 export type InputType =
   /** Free text, trimmed. */
   | 'string'
   /** Only `true` or `false` (any case); anything else is an error, never silently false. */
   | 'boolean'
+  /** A safe integer within `min`/`max`. */
   | 'integer'
-  /** `90`, `90s`, `5m`, `1h30m`: parsed to milliseconds. */
+  /** `90`, `90s`, `5m`, `1h30m`: parsed to milliseconds, at most `max` (default 7 days). */
   | 'duration'
   /** One of `allowed`. */
   | 'enum'
-  /** Items separated by newlines or commas; blank items dropped. */
+  /** Items separated by newlines or commas; blank items dropped; each one of `allowed` when given. */
   | 'list'
   /** Items separated by newlines only (items may contain commas, e.g. `id=x,src=y`). */
   | 'lines'
   /** `KEY=VALUE` per line; the value may contain `=` and commas. */
   | 'map'
-  /** Text kept as written (YAML documents, scripts). */
+  /** Text kept as written (YAML documents, scripts); line breaks and tabs allowed. */
   | 'multiline';
 
 export interface InputSpec {
@@ -31,7 +36,12 @@ export interface InputSpec {
   readonly default?: string;
   /** Masked in every host as soon as it is read; never echoed. */
   readonly secret?: boolean;
+  /**
+   * The only values an `enum`, or each item of a `list`, may take; matched ignoring case and returned
+   * as spelled here. The parsed value is typed as the union of these literals.
+   */
   readonly allowed?: readonly string[];
+  /** Bounds of an `integer`; of a `duration`, in milliseconds (durations default to at most 7 days). */
   readonly min?: number;
   readonly max?: number;
   /** Task metadata: the group the input is shown under in the Azure Pipelines editor. */
@@ -74,19 +84,31 @@ export interface StepSpec {
   readonly outputs: readonly OutputSpec[];
   /** GitHub Marketplace branding. */
   readonly branding: { readonly icon: string; readonly color: string };
+  /**
+   * The step has a post phase: cleanup after the job — GitHub `post:`, Azure Pipelines post-job, CLI exit.
+   * The generated action.yml and task.json then declare a post entry that runs the step's `post` phase.
+   */
+  readonly postPhase?: boolean;
 }
 
 type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
 
-type ValueOf<T extends InputType> = T extends 'boolean'
+/** The literals of `allowed`, when the spec lists them; otherwise any string. */
+type AllowedOf<I extends InputSpec> = I extends { readonly allowed: readonly (infer A extends string)[] } ? A : string;
+
+type ValueOf<I extends InputSpec> = I['type'] extends 'boolean'
   ? boolean
-  : T extends 'integer' | 'duration'
+  : I['type'] extends 'integer' | 'duration'
     ? number
-    : T extends 'list' | 'lines'
-      ? string[]
-      : T extends 'map'
-        ? Record<string, string>
-        : string;
+    : I['type'] extends 'enum'
+      ? AllowedOf<I>
+      : I['type'] extends 'list'
+        ? AllowedOf<I>[]
+        : I['type'] extends 'lines'
+          ? string[]
+          : I['type'] extends 'map'
+            ? Record<string, string>
+            : string;
 
 type AlwaysPresent<I extends InputSpec> = I extends { readonly required: true }
   ? true
@@ -98,9 +120,7 @@ type AlwaysPresent<I extends InputSpec> = I extends { readonly required: true }
 
 /** The typed object the parser returns: `build-args` becomes `buildArgs`, with the parsed type. */
 export type InputValues<S extends readonly InputSpec[]> = {
-  [I in S[number] as CamelCase<I['name']>]: AlwaysPresent<I> extends true
-    ? ValueOf<I['type']>
-    : ValueOf<I['type']> | undefined;
+  [I in S[number] as CamelCase<I['name']>]: AlwaysPresent<I> extends true ? ValueOf<I> : ValueOf<I> | undefined;
 };
 
 /** `build-args` -> `buildArgs`. */

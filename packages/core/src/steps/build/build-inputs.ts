@@ -3,7 +3,11 @@ import type { TagRule } from '../../git/compute-tags.ts';
 /** A build secret as the builder receives it: a file path or the name of an environment variable. */
 export type BuildSecret =
   | { readonly id: string; readonly kind: 'file'; readonly path: string }
-  | { readonly id: string; readonly kind: 'env'; readonly env: string }
+  /**
+   * Named by `secret-envs`; its value is read once at validation so that the variable itself can be
+   * withheld from every child (git included) and the value reach the builder as a 0600 file instead.
+   */
+  | { readonly id: string; readonly kind: 'env'; readonly env: string; readonly value: string }
   /** Given as a value; written to a 0600 temp file just before the build, deleted right after. */
   | { readonly id: string; readonly kind: 'value'; readonly value: string };
 

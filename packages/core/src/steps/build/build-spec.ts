@@ -1,3 +1,4 @@
+import { tagRules } from '../../git/compute-tags.ts';
 import type { StepSpec } from '../../inputs/index.ts';
 
 /** Inputs and outputs of `build`; action.yml, task.json and `slipway build --help` are generated from it. */
@@ -78,7 +79,7 @@ export const buildSpec = {
       type: 'list',
       group: 'tags',
       default: 'sha,branch,semver,pr',
-      allowed: ['sha', 'branch', 'semver', 'pr', 'latest', 'none'],
+      allowed: [...tagRules, 'none'],
       description:
         'Tags computed from git: sha (sha-<7 hex>, the PR head commit on pull requests), branch, semver (1.2.3, 1.2, 1 from a v1.2.3 tag), pr (pr-<number>), latest (on a release tag), or none.',
     },
@@ -95,7 +96,7 @@ export const buildSpec = {
       group: 'secrets',
       secret: true,
       description: 'Build secrets given as values, id=VALUE per line. Written to a 0600 temp file, mounted with RUN --mount=type=secret,id=<id>, never passed in argv.',
-      example: 'npm_token=${{ secrets.NPM_TOKEN }}',
+      example: 'npm_token=<token value>',
     },
     {
       name: 'secret-files',
@@ -115,13 +116,14 @@ export const buildSpec = {
       name: 'cache-from',
       type: 'lines',
       group: 'cache',
-      description: 'Cache sources. buildx: any --cache-from value (type=registry,ref=...). buildah: registry repositories (type=registry,ref=<repo> is accepted too).',
+      description:
+        'Cache sources. buildx: an image reference or type=registry,ref=… / type=local,src=… / type=gha / type=s3 / type=azblob. buildah: a repository (type=registry,ref=<repository> is accepted too). Never a value starting with -.',
     },
     {
       name: 'cache-to',
       type: 'lines',
       group: 'cache',
-      description: 'Cache destinations, in the same form as cache-from.',
+      description: 'Cache destinations, in the same form as cache-from (type=local takes dest=… instead of src=…).',
     },
     {
       name: 'no-cache',

@@ -1,12 +1,14 @@
 import { defineStep } from '../framework/step-definition.ts';
 import { buildSpec } from './build-spec.ts';
-import { runBuild, type BuildResult } from './run-build.ts';
+import type { BuildResult } from './run-build.ts';
 import { validateBuildInputs } from './validate-build-inputs.ts';
 
 export const buildStep = defineStep({
   spec: buildSpec,
   validate: validateBuildInputs,
   async run(inputs, deps) {
+    // Loaded on first run, not with the registry: help, metadata and validation need only spec and validate.
+    const { runBuild } = await import('./run-build.ts');
     const result = await runBuild(inputs, deps);
     const first = result.images[0];
     return {

@@ -22,6 +22,18 @@ export interface StepDefinition<S extends StepSpec = StepSpec, I = unknown> {
   readonly spec: S;
   validate(values: InputValues<S['inputs']>, context: ValidationContext): I | Promise<I>;
   run(inputs: I, deps: StepDeps): Promise<StepReport>;
+  /**
+   * The post phase, when the step has one (its spec sets `postPhase`): runs after the job's steps —
+   * GitHub `post:` with `post-if: always()`, the Azure Pipelines post-job, the CLI's exit — whether the
+   * main phase succeeded, failed or was cancelled, even when it never started its work. It gets no
+   * inputs: everything it needs the main phase saved with `deps.state` (read with `deps.state.get`,
+   * and expect `undefined` when the main phase stopped early).
+   *
+   * A failure is a warning and changes no exit code, except one that leaves the environment unclean
+   * (a kubeconfig with credentials left on disk, a release left half-deployed): throw a SlipwayError
+   * with exit code 4 (ExitCode.needsHuman) for that, and the post phase fails with exit 4.
+   */
+  post?(deps: StepDeps): Promise<void>;
 }
 
 export type AnyStepDefinition = StepDefinition<StepSpec, any>;

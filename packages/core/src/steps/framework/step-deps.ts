@@ -9,6 +9,18 @@ export interface StepLog {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * What a step's main phase leaves for its post phase: GitHub saveState/getState (STATE_<name> in the
+ * post process), Azure Pipelines task variables (setTaskVariable/getTaskVariable), the CLI's memory.
+ * Values are plain strings that hosts may write to files and debug logs: never a secret — save the
+ * path of a 0600 file instead. Names are short identifiers (`kubeconfig`, `release`).
+ */
+export interface StepState {
+  save(name: string, value: string): void;
+  /** The value the main phase saved, or undefined (never saved, or the main phase never got there). */
+  get(name: string): string | undefined;
+}
+
 /** What a step may use. Built once by runStep from the host; tests build it from fakes or real tools. */
 export interface StepDeps {
   readonly runner: ProcessRunner;
@@ -16,11 +28,20 @@ export interface StepDeps {
   readonly signal: AbortSignal;
   /** Scratch space; files a step creates here are its own to clean up. */
   readonly tempDir: string;
-  readonly ci: CiContext;
+  /**
+   * Commit, branch, tag and pull-request facts. Asked for only by steps that need them (the CLI runs
+   * git for them), and then once: every call returns the same promise.
+   */
+  readonly ciContext: () => Promise<CiContext>;
+  /** Main phase saves, post phase reads; see {@link StepState}. */
+  readonly state: StepState;
   readonly now: () => Date;
   /** Waits (backoff between retries); resolves early with a CancelledError rejection when cancelled. */
   readonly sleep: (ms: number) => Promise<void>;
-  /** Masks a value that only became known at run time (a token from an exchange). */
+  /**
+   * Masks a value that only became known at run time (a token from an exchange). Values shorter than
+   * minSecretLength are not masked (masking them would blank that text all over the log).
+   */
   readonly setSecret: (value: string) => void;
   /** The host's OIDC token source, when it has one (GitHub id-token, Azure Pipelines service connection). */
   readonly federatedToken?: FederatedTokenSource;

@@ -16,17 +16,34 @@ export interface Finding {
   fixedVersion?: string;
   status?: string;
   primaryUrl?: string;
+  /** Secrets and misconfigurations: the lines of `target` the finding is about. */
+  location?: FindingLocation;
+}
+
+export interface FindingLocation {
+  startLine: number;
+  endLine: number;
 }
 
 /**
  * Flattens a report. The same CVE reported twice for one package in one target (Trivy does this when a
- * package appears in several layers' metadata) counts once.
+ * package appears in several layers' metadata) counts once. The location is part of a finding's
+ * identity: one check failing at two places of one file (a Dockerfile with two `FROM x:latest` stages)
+ * is two findings, as Trivy counts them.
  */
 export function collectFindings(report: TrivyReport): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const push = (finding: Finding) => {
-    const key = [finding.kind, finding.target, finding.id, finding.pkgName ?? '', finding.installedVersion ?? '', finding.pkgPath ?? ''].join('\u0000');
+    const key = [
+      finding.kind,
+      finding.target,
+      finding.id,
+      finding.pkgName ?? '',
+      finding.installedVersion ?? '',
+      finding.pkgPath ?? '',
+      finding.location ? `${finding.location.startLine}-${finding.location.endLine}` : '',
+    ].join('\u0000');
     if (seen.has(key)) return;
     seen.add(key);
     findings.push(finding);
@@ -49,7 +66,7 @@ export function collectFindings(report: TrivyReport): Finding[] {
       });
     }
     for (const s of result.secrets) {
-      push({ kind: 'secret', id: s.ruleId, severity: s.severity, target: result.target, title: s.title });
+      push({ kind: 'secret', id: s.ruleId, severity: s.severity, target: result.target, title: s.title, ...locationOf(s) });
     }
     for (const m of result.misconfigurations) {
       if (m.status !== 'FAIL') continue;
@@ -60,10 +77,23 @@ export function collectFindings(report: TrivyReport): Finding[] {
         target: result.target,
         title: m.title,
         ...(m.primaryUrl ? { primaryUrl: m.primaryUrl } : {}),
+        ...locationOf(m),
       });
     }
   }
   return findings;
+}
+
+function locationOf(item: { startLine: number | undefined; endLine: number | undefined }): { location?: FindingLocation } {
+  if (item.startLine === undefined) return {};
+  return { location: { startLine: item.startLine, endLine: Math.max(item.startLine, item.endLine ?? item.startLine) } };
+}
+
+/** `app/Dockerfile:3` or `app/Dockerfile:3-5`; just the target for findings without lines. */
+export function describeFindingPlace(finding: Finding): string {
+  const { location } = finding;
+  if (!location) return finding.target;
+  return `${finding.target}:${location.startLine}${location.endLine > location.startLine ? `-${location.endLine}` : ''}`;
 }
 
 /**

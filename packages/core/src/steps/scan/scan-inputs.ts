@@ -2,7 +2,7 @@ import type { AzureAuth } from '../../azure/azure-auth.ts';
 import type { IgnoreRule } from './ignore-rules.ts';
 import type { PolicyClause } from './scan-policy.ts';
 import type { Severity } from './severity.ts';
-import type { ScanTarget } from './trivy-args.ts';
+import type { ScanTarget } from '../../tools/trivy-args.ts';
 
 export interface ScanInputs {
   target: ScanTarget | { kind: 'report'; path: string; text: string };

@@ -81,7 +81,8 @@ export const scanSpec = {
     { name: 'db-retries', type: 'integer', group: 'db', default: '3', min: 1, max: 10, description: 'Attempts per DB repository, with exponential backoff.' },
     { name: 'cache-dir', type: 'string', group: 'db', description: 'Trivy cache directory, reused across runs. Default: $XDG_CACHE_HOME/trivy or ~/.cache/trivy.' },
     { name: 'offline', type: 'boolean', group: 'db', default: 'false', description: 'Use only a pre-provisioned DB in cache-dir; never download.' },
-    { name: 'db-max-age', type: 'duration', group: 'db', default: '168h', description: 'Refuse a DB last updated longer ago than this (0 accepts any age).' },
+    // 90 days: an offline DB older than that misses a season of advisories; the parser refuses more.
+    { name: 'db-max-age', type: 'duration', group: 'db', default: '168h', max: 90 * 24 * 3_600_000, description: 'Refuse a DB last updated longer ago than this (0 accepts any age).' },
     ...azureAuthInputs,
     { name: 'trivy-version', type: 'string', group: 'advanced', description: 'Require this Trivy version (e.g. 0.74.0); the scan fails with exit 3 on any other.' },
     { name: 'insecure-registry', type: 'boolean', group: 'advanced', default: 'false', description: 'Skip TLS verification for registries (DB mirrors, `image`). Prefer trusting the CA instead.' },

@@ -1,5 +1,4 @@
 import { defineStep } from '../framework/step-definition.ts';
-import { runScan } from './run-scan.ts';
 import { scanSpec } from './scan-spec.ts';
 import { validateScanInputs } from './validate-scan-inputs.ts';
 
@@ -7,6 +6,9 @@ export const scanStep = defineStep({
   spec: scanSpec,
   validate: validateScanInputs,
   async run(inputs, deps) {
+    // Loaded on first run, not with the registry: run-scan brings the Trivy DB supply, the report
+    // renderers and the ACR token exchange (@azure/identity), which help and validation never need.
+    const { runScan } = await import('./run-scan.ts');
     const { summary, files, markdown } = await runScan(inputs, deps);
     const top = summary.findings.slice(0, 10).map((finding) => ({
       id: finding.id,

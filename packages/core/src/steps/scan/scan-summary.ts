@@ -34,7 +34,9 @@ export function rankFindings(findings: readonly Finding[]): Finding[] {
       severityRank(b.severity) - severityRank(a.severity) ||
       Number(Boolean(b.fixedVersion)) - Number(Boolean(a.fixedVersion)) ||
       a.id.localeCompare(b.id) ||
-      (a.pkgName ?? '').localeCompare(b.pkgName ?? ''),
+      (a.pkgName ?? '').localeCompare(b.pkgName ?? '') ||
+      a.target.localeCompare(b.target) ||
+      (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0),
   );
 }
 

@@ -1,9 +1,8 @@
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SlipwayError, type SlipwayErrorOptions } from '../../errors/index.ts';
+import { CancelledError, SlipwayError, type SlipwayErrorOptions } from '../../errors/index.ts';
 import { ExitCode } from '../../errors/exit-codes.ts';
-import type { ProcessRunner } from '../../exec/index.ts';
-import { buildTrivyDbDownloadArgs } from './trivy-args.ts';
+import type { Trivy } from '../../tools/trivy.ts';
 
 /** Trivy's DB schema version (trivy-db `db.SchemaVersion`); the `:2` tag of the DB repositories. */
 const dbSchemaVersion = 2;
@@ -42,7 +41,8 @@ export interface DbSupplyOptions {
   maxAgeMs: number;
   insecureRegistry: boolean;
   now: Date;
-  runner: ProcessRunner;
+  /** Downloads go through the Trivy adapter (flags matched to the installed version). */
+  trivy: Pick<Trivy, 'downloadDb'>;
   sleep: (ms: number) => Promise<void>;
   log: { info(message: string): void; warning(message: string): void };
   /** First backoff delay; doubles per attempt. */
@@ -90,29 +90,32 @@ export async function ensureTrivyDb(options: DbSupplyOptions): Promise<DbSupplyR
   const backoff = options.backoffMs ?? 2_000;
   // Downloads land in a staging dir first, so a failed or partial download never damages the cached DB.
   const staging = path.join(options.cacheDir, '.slipway-db-staging');
-  for (const repository of options.repositories) {
-    for (let attempt = 1; attempt <= options.retries; attempt++) {
-      try {
-        options.log.info(`downloading the Trivy DB from ${repository} (attempt ${attempt}/${options.retries})`);
-        await rm(staging, { recursive: true, force: true });
-        await mkdir(staging, { recursive: true });
-        await options.runner.run('trivy', buildTrivyDbDownloadArgs(staging, repository, options.insecureRegistry), {
-          timeoutMs: 10 * 60_000,
-          env: options.env,
-        });
-        const metadata = await readTrivyDbMetadata(staging);
-        if (!metadata) throw new TrivyDbError(`trivy reported success but left no DB in ${staging}`);
-        await rm(path.join(options.cacheDir, 'db'), { recursive: true, force: true });
-        await rename(path.join(staging, 'db'), path.join(options.cacheDir, 'db'));
-        await rm(staging, { recursive: true, force: true });
-        return { source: repository, metadata };
-      } catch (error) {
-        const reason = error instanceof Error ? error.message.split('\n').slice(-1)[0] : String(error);
-        failures.push(`${repository} #${attempt}: ${reason}`);
-        options.log.warning(`Trivy DB download from ${repository} failed (attempt ${attempt}/${options.retries}): ${reason}`);
-        if (attempt < options.retries) await options.sleep(backoff * 2 ** (attempt - 1));
+  try {
+    for (const repository of options.repositories) {
+      for (let attempt = 1; attempt <= options.retries; attempt++) {
+        try {
+          options.log.info(`downloading the Trivy DB from ${repository} (attempt ${attempt}/${options.retries})`);
+          await rm(staging, { recursive: true, force: true });
+          await mkdir(staging, { recursive: true });
+          await options.trivy.downloadDb(staging, repository, { insecureRegistry: options.insecureRegistry, ...(options.env ? { env: options.env } : {}) });
+          const metadata = await readTrivyDbMetadata(staging);
+          if (!metadata) throw new TrivyDbError(`trivy reported success but left no DB in ${staging}`);
+          await rm(path.join(options.cacheDir, 'db'), { recursive: true, force: true });
+          await rename(path.join(staging, 'db'), path.join(options.cacheDir, 'db'));
+          return { source: repository, metadata };
+        } catch (error) {
+          // Cancellation is not a mirror failure: stop at once instead of trying the next one.
+          if (error instanceof CancelledError) throw error;
+          const reason = error instanceof Error ? error.message.split('\n').slice(-1)[0] : String(error);
+          failures.push(`${repository} #${attempt}: ${reason}`);
+          options.log.warning(`Trivy DB download from ${repository} failed (attempt ${attempt}/${options.retries}): ${reason}`);
+          if (attempt < options.retries) await options.sleep(backoff * 2 ** (attempt - 1));
+        }
       }
     }
+  } finally {
+    // Whatever happened, no partial download lingers in the user's cache dir.
+    await rm(staging, { recursive: true, force: true });
   }
 
   if (usable && !tooOld(usable)) {

@@ -41,6 +41,7 @@ export interface TrivySecret {
   severity: Severity;
   title: string;
   startLine: number | undefined;
+  endLine: number | undefined;
 }
 
 export interface TrivyMisconfiguration {
@@ -51,6 +52,9 @@ export interface TrivyMisconfiguration {
   severity: Severity;
   status: string;
   primaryUrl: string | undefined;
+  /** Where in the file the check failed (CauseMetadata); absent for whole-file checks such as DS-0026. */
+  startLine: number | undefined;
+  endLine: number | undefined;
 }
 
 /**
@@ -112,17 +116,23 @@ function parseResult(value: unknown, where: string, fail: (m: string) => Error):
       category: str(s.Category),
       severity: severityOf(s.Severity, `${where}.Secrets[${i}]`, fail),
       title: str(s.Title) ?? 'secret',
-      startLine: typeof s.StartLine === 'number' ? s.StartLine : undefined,
+      startLine: num(s.StartLine),
+      endLine: num(s.EndLine),
     })),
-    misconfigurations: list(value.Misconfigurations, `${where}.Misconfigurations`, fail).map((m, i) => ({
-      id: str(m.ID) ?? str(m.AVDID) ?? 'unknown',
-      title: str(m.Title) ?? '',
-      message: str(m.Message),
-      resolution: str(m.Resolution),
-      severity: severityOf(m.Severity, `${where}.Misconfigurations[${i}]`, fail),
-      status: str(m.Status) ?? 'FAIL',
-      primaryUrl: str(m.PrimaryURL),
-    })),
+    misconfigurations: list(value.Misconfigurations, `${where}.Misconfigurations`, fail).map((m, i) => {
+      const cause = isRecord(m.CauseMetadata) ? m.CauseMetadata : {};
+      return {
+        id: str(m.ID) ?? str(m.AVDID) ?? 'unknown',
+        title: str(m.Title) ?? '',
+        message: str(m.Message),
+        resolution: str(m.Resolution),
+        severity: severityOf(m.Severity, `${where}.Misconfigurations[${i}]`, fail),
+        status: str(m.Status) ?? 'FAIL',
+        primaryUrl: str(m.PrimaryURL),
+        startLine: num(cause.StartLine),
+        endLine: num(cause.EndLine),
+      };
+    }),
   };
 }
 
@@ -135,6 +145,11 @@ function list(value: unknown, where: string, fail: (m: string) => Error): Array<
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every(isRecord)) throw fail(`${where} is not a list of objects`);
   return value;
+}
+
+/** Line numbers count from 1, so 0 (or nothing) means the finding has no line. */
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
 function str(value: unknown): string | undefined {

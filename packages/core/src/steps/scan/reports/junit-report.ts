@@ -11,7 +11,8 @@ export function renderJunitReport(summary: ScanSummary): string {
     const findings = shown.filter((finding) => finding.target === target);
     const failures = findings.filter((finding) => summary.gatedSeverities.includes(finding.severity));
     const cases = findings.map((finding) => {
-      const name = `[${finding.severity}] ${finding.id}`;
+      // The line keeps two failures of one check in one file apart in the Tests tab.
+      const name = `[${finding.severity}] ${finding.id}${finding.location ? ` (line ${finding.location.startLine})` : ''}`;
       const classname = finding.pkgName ? `${finding.pkgName}-${finding.installedVersion ?? ''}` : finding.kind;
       const body = `${finding.title}${finding.fixedVersion ? `\nFixed in ${finding.fixedVersion}` : ''}${finding.primaryUrl ? `\n${finding.primaryUrl}` : ''}`;
       const outcome = summary.gatedSeverities.includes(finding.severity)

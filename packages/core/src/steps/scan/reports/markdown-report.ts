@@ -1,3 +1,4 @@
+import { describeFindingPlace } from '../findings.ts';
 import { rankFindings, type ScanSummary } from '../scan-summary.ts';
 import { severities } from '../severity.ts';
 
@@ -23,7 +24,7 @@ export function renderMarkdownReport(summary: ScanSummary, topN = 10): string {
     for (const finding of shown.slice(0, topN)) {
       const id = finding.primaryUrl ? `[${escapeCell(finding.id)}](${finding.primaryUrl})` : escapeCell(finding.id);
       lines.push(
-        `| ${finding.severity} | ${id} | ${escapeCell(finding.pkgName ?? finding.kind)} | ${escapeCell(finding.installedVersion ?? '')} | ${escapeCell(finding.fixedVersion ?? '—')} | ${escapeCell(finding.target)} |`,
+        `| ${finding.severity} | ${id} | ${escapeCell(finding.pkgName ?? finding.kind)} | ${escapeCell(finding.installedVersion ?? '')} | ${escapeCell(finding.fixedVersion ?? '—')} | ${escapeCell(describeFindingPlace(finding))} |`,
       );
     }
   }

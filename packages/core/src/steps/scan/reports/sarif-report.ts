@@ -51,7 +51,8 @@ export function renderSarifReport(summary: ScanSummary): object {
             {
               physicalLocation: {
                 artifactLocation: { uri: artifactUri(finding), uriBaseId: 'ROOTPATH' },
-                region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 },
+                // Code scanning needs a region; findings without lines (packages) point at the start.
+                region: { startLine: finding.location?.startLine ?? 1, startColumn: 1, endLine: finding.location?.endLine ?? 1, endColumn: 1 },
               },
               message: { text: `${summary.artifact}: ${finding.pkgName ?? finding.target}@${finding.installedVersion ?? ''}` },
             },

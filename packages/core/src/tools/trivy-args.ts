@@ -1,3 +1,5 @@
+import { isVersionAtLeast, type ToolVersion } from './tool-version.ts';
+
 /** What to scan: an OCI layout directory from `build`, or an image in a registry. */
 export type ScanTarget = { kind: 'layout'; path: string } | { kind: 'image'; reference: string };
 
@@ -13,15 +15,33 @@ export interface TrivyScanOptions {
   insecureRegistry: boolean;
 }
 
+/** What the installed Trivy understands, where that changed between versions. */
+export interface TrivyFlags {
+  /**
+   * `--skip-version-check` and `--disable-telemetry` came with Trivy 0.63.0, together with the calls to
+   * check.trivy.dev they switch off (aquasecurity/trivy#8553); older versions reject them as unknown.
+   */
+  readonly noPhoneHome: boolean;
+}
+
+/** The flags of the newest Trivy: what the argv builders assume unless told otherwise. */
+export const currentTrivyFlags: TrivyFlags = { noPhoneHome: true };
+
+export function trivyFlagsFor(version: ToolVersion): TrivyFlags {
+  return { noPhoneHome: isVersionAtLeast(version, '0.63.0') };
+}
+
 /** Flags every invocation gets: no phoning home (the air-gap docs need both), quiet progress output. */
-const quietFlags = ['--skip-version-check', '--disable-telemetry', '--quiet'];
+function quietFlags(flags: TrivyFlags): string[] {
+  return [...(flags.noPhoneHome ? ['--skip-version-check', '--disable-telemetry'] : []), '--quiet'];
+}
 
 /**
  * `trivy image` argv. The DB is prepared beforehand (ensureTrivyDb), so the scan never downloads it;
  * severity, ignore-unfixed and ignore files are applied by Slipway to the JSON, not passed to Trivy, so
  * the report always holds everything and the gate does not depend on the output format.
  */
-export function buildTrivyScanArgs(options: TrivyScanOptions): string[] {
+export function buildTrivyScanArgs(options: TrivyScanOptions, flags: TrivyFlags = currentTrivyFlags): string[] {
   const args = [
     'image',
     '--cache-dir', options.cacheDir,
@@ -30,7 +50,7 @@ export function buildTrivyScanArgs(options: TrivyScanOptions): string[] {
     '--scanners', options.scanners.join(','),
     '--timeout', `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
     '--skip-db-update',
-    ...quietFlags,
+    ...quietFlags(flags),
   ];
   if (options.offline) args.push('--skip-java-db-update', '--offline-scan', '--skip-check-update');
   if (options.listAllPackages) args.push('--list-all-pkgs');
@@ -41,8 +61,8 @@ export function buildTrivyScanArgs(options: TrivyScanOptions): string[] {
 }
 
 /** Downloads only the vulnerability DB from one repository (one mirror of the list). */
-export function buildTrivyDbDownloadArgs(cacheDir: string, repository: string, insecureRegistry: boolean): string[] {
-  return ['image', '--download-db-only', '--cache-dir', cacheDir, '--db-repository', repository, ...quietFlags, ...(insecureRegistry ? ['--insecure'] : [])];
+export function buildTrivyDbDownloadArgs(cacheDir: string, repository: string, insecureRegistry: boolean, flags: TrivyFlags = currentTrivyFlags): string[] {
+  return ['image', '--download-db-only', '--cache-dir', cacheDir, '--db-repository', repository, ...quietFlags(flags), ...(insecureRegistry ? ['--insecure'] : [])];
 }
 
 /** `trivy convert` of the JSON report into another format (CycloneDX SBOM). */

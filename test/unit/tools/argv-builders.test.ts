@@ -1,5 +1,21 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildBuildahBuildArgs, buildBuildahPushArgs, buildBuildxBuildArgs, type BuildPlan } from '@slipway/core';
+import {
+  buildBuildahBuildArgs,
+  buildBuildahPushArgs,
+  buildBuildxBuildArgs,
+  buildTrivyDbDownloadArgs,
+  buildTrivyScanArgs,
+  buildxFlagsFor,
+  parseBuildxVersion,
+  parseTrivyVersion,
+  trivyFlagsFor,
+  type BuildPlan,
+  type TrivyScanOptions,
+} from '@slipway/core';
+
+const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
 
 const base: BuildPlan = {
   name: 'acr.example.io/team/api',
@@ -83,5 +99,53 @@ describe('buildBuildxBuildArgs', () => {
     ],
   ])('%s', (_, overrides, expected) => {
     expect(buildBuildxBuildArgs({ ...base, ...overrides })).toEqual(expected);
+  });
+});
+
+describe('buildx flags follow the installed version', () => {
+  // `docker buildx version` as printed in Docker's documentation (v0.11.2, v0.5.1-docker) and by Docker
+  // Desktop (v0.12.1-desktop.4); --provenance came with buildx 0.10.0.
+  it.each([
+    ['github.com/docker/buildx v0.11.2 9872040b6626fb7d87ef7296fd5b832e8cc2ad17', true],
+    ['github.com/docker/buildx v0.12.1-desktop.4 6996841df2f61988c2794d84d33205368f96c317', true],
+    ['github.com/docker/buildx v0.5.1-docker 11057da37336192bfc57d81e02359ba7ba848e4a', false],
+  ])('%s -> --provenance=false: %s', (output, provenance) => {
+    const args = buildBuildxBuildArgs(base, buildxFlagsFor(parseBuildxVersion(output)));
+    expect(args.includes('--provenance=false')).toBe(provenance);
+    expect(args.slice(-5)).toEqual(['--output', 'type=oci,dest=/tmp/oci/team_api,tar=false,name=acr.example.io/team/api:1.0.0', '--metadata-file', '/tmp/meta', '/src/api']);
+  });
+});
+
+describe('buildTrivyScanArgs', () => {
+  const scan: TrivyScanOptions = {
+    target: { kind: 'layout', path: '/tmp/oci/app' },
+    scanners: ['vuln', 'secret'],
+    cacheDir: '/cache/trivy',
+    outputFile: '/tmp/report.json',
+    timeoutMs: 300_500,
+    listAllPackages: false,
+    offline: false,
+    insecureRegistry: false,
+  };
+  const common = ['image', '--cache-dir', '/cache/trivy', '--format', 'json', '--output', '/tmp/report.json', '--scanners', 'vuln,secret', '--timeout', '301s', '--skip-db-update'];
+  it.each<[string, Partial<TrivyScanOptions>, string[]]>([
+    ['a layout, JSON out, DB never downloaded by the scan', {}, [...common, '--skip-version-check', '--disable-telemetry', '--quiet', '--input', '/tmp/oci/app']],
+    [
+      'an image in a registry, offline, insecure, with the package list for an SBOM',
+      { target: { kind: 'image', reference: 'registry.example/team/api:1' }, offline: true, insecureRegistry: true, listAllPackages: true },
+      [...common, '--skip-version-check', '--disable-telemetry', '--quiet', '--skip-java-db-update', '--offline-scan', '--skip-check-update', '--list-all-pkgs', '--insecure', '--image-src', 'remote', 'registry.example/team/api:1'],
+    ],
+  ])('%s', (_, overrides, expected) => {
+    expect(buildTrivyScanArgs({ ...scan, ...overrides })).toEqual(expected);
+  });
+
+  it('leaves out the no-phone-home flags for a Trivy older than 0.63, which rejects them', () => {
+    const recorded = readFileSync(path.join(fixtures, 'trivy/version.json'), 'utf8');
+    expect(trivyFlagsFor(parseTrivyVersion(recorded))).toEqual({ noPhoneHome: true });
+    const old = trivyFlagsFor(parseTrivyVersion('{"Version":"0.62.1"}'));
+    expect(buildTrivyScanArgs(scan, old)).toEqual([...common, '--quiet', '--input', '/tmp/oci/app']);
+    expect(buildTrivyDbDownloadArgs('/cache', 'ghcr.io/aquasecurity/trivy-db:2', true, old)).toEqual([
+      'image', '--download-db-only', '--cache-dir', '/cache', '--db-repository', 'ghcr.io/aquasecurity/trivy-db:2', '--quiet', '--insecure',
+    ]);
   });
 });

@@ -1,0 +1,52 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+
+export interface ErrorCodeInfo {
+  readonly exitCode: ExitCodeValue;
+  /** What happened, in the user's terms; docs and help link codes to this text. */
+  readonly meaning: string;
+}
+
+/**
+ * Every stable error code Slipway reports (the `code` of a SlipwayError, `error.code` in `--json`), with
+ * its exit code and meaning. Users grep for these and docs link to them, so a code is never renamed;
+ * a unit test fails when code in packages/ uses one that is not listed here.
+ */
+export const errorCodes = {
+  INPUT_INVALID: { exitCode: ExitCode.invalidInput, meaning: 'one or more inputs are malformed, missing or inconsistent; each problem names its input' },
+  OCI_LAYOUT_INVALID: { exitCode: ExitCode.invalidInput, meaning: 'an OCI image layout directory given as input is missing, incomplete or corrupt' },
+  TOOL_NOT_FOUND: { exitCode: ExitCode.environment, meaning: 'an external tool (buildah, docker, trivy, git, helm) is not on PATH' },
+  EXEC_FAILED: { exitCode: ExitCode.environment, meaning: 'an external tool ran and exited with an error' },
+  EXEC_TIMEOUT: { exitCode: ExitCode.environment, meaning: 'an external tool did not finish within its time limit' },
+  CANCELLED: { exitCode: ExitCode.environment, meaning: 'the run was cancelled (SIGINT, SIGTERM or the host cancelled the job)' },
+  PARSE_FAILED: { exitCode: ExitCode.environment, meaning: "a tool's output could not be understood" },
+  REGISTRY_FAILED: { exitCode: ExitCode.environment, meaning: 'a registry refused or failed an operation, or could not be reached' },
+  REGISTRY_AUTH_FAILED: {
+    exitCode: ExitCode.environment,
+    meaning: 'the registry refused the credentials (UNAUTHORIZED) or the identity lacks a role (DENIED)',
+  },
+  AZURE_AUTH_FAILED: { exitCode: ExitCode.environment, meaning: 'signing in to Azure failed for a reason Entra ID did not give a code for' },
+  AADSTS: {
+    exitCode: ExitCode.environment,
+    meaning: "Entra ID refused the sign-in; the code is Entra's own, AADSTS followed by its number (e.g. AADSTS7000215: wrong client secret)",
+  },
+  PUSH_DIGEST_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the registry holds different bytes than the layout that was pushed' },
+  BUILD_DIGEST_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the builder reported a digest that its OCI layout does not contain' },
+  TRIVY_DB_UNAVAILABLE: { exitCode: ExitCode.environment, meaning: 'no vulnerability DB could be had (download failed, offline cache missing or too old)' },
+  TRIVY_VERSION_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the installed Trivy is not the version trivy-version requires' },
+  INTERNAL: { exitCode: ExitCode.environment, meaning: 'a Slipway bug: an invariant did not hold' },
+  UNEXPECTED: { exitCode: ExitCode.environment, meaning: 'an error Slipway did not anticipate; the message is the original one' },
+} as const satisfies Readonly<Record<string, ErrorCodeInfo>>;
+
+/** A listed code, or an Entra ID code (`AADSTS` and its number). */
+export type ErrorCode = keyof typeof errorCodes | `AADSTS${number}`;
+
+/** True for a code in {@link errorCodes}, including any `AADSTS<number>`. */
+export function isKnownErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorCodes, code) || /^AADSTS\d+$/.test(code);
+}
+
+/** The listing of a code: its own entry, or the AADSTS entry for Entra codes. */
+export function describeErrorCode(code: string): ErrorCodeInfo | undefined {
+  if (Object.hasOwn(errorCodes, code)) return errorCodes[code as keyof typeof errorCodes];
+  return /^AADSTS\d+$/.test(code) ? errorCodes.AADSTS : undefined;
+}
