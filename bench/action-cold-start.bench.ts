@@ -130,7 +130,8 @@ function codeFiles(dir: string): string[] {
 
 /** Every committed bundle file (`*` marks what every action or task loads at start), and the totals. */
 function printSizes(): void {
-  const line = (label: string, size: { raw: number; gzip: number }) => console.log(`  ${label.padEnd(50)} ${kib(size.raw).padStart(9)} ${kib(size.gzip).padStart(9)}`);
+  const line = (label: string, size: { raw: number; gzip: number }) =>
+    console.log(`  ${label.padEnd(50)} ${kib(size.raw).padStart(9)} ${kib(size.gzip).padStart(9)}`);
   const bundles = [
     { dir: 'actions/_bundle', entry: path.join(root, 'actions', stepIds()[0] ?? 'build', 'main.mjs') },
     { dir: 'tasks/_bundle', entry: path.join(root, 'tasks/_bundle/slipway.cjs') },
@@ -176,7 +177,7 @@ export async function run(): Promise<void> {
   const peerFirst = existsSync(peer) ? quantile(sorted('azure/k8s-deploy v7', 'firstLine'), 0.5) : Number.NaN;
   const peerError = existsSync(peer) ? quantile(sorted('azure/k8s-deploy v7', 'firstError'), 0.5) : Number.NaN;
   console.log(`cold start in ms, ${rounds} interleaved runs each, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]?.toFixed(2)}`);
-  console.log('(the peer\'s first line is a warning printed just before its error; a task\'s is task-lib\'s import-time debug line)');
+  console.log("(the peer's first line is a warning printed just before its error; a task's is task-lib's import-time debug line)");
   const header = ['subject', 'first line', 'p90', 'vs peer', 'error line', 'p90', 'vs peer', 'exit'];
   const widths = [34, 11, 7, 8, 11, 7, 8, 7];
   const row = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(' ');

@@ -40,9 +40,27 @@ export async function run(): Promise<void> {
       const started = performance.now();
       await run(
         process.execPath,
-        [path.join(root, 'packages/cli/dist/slipway.mjs'), 'push', '--layout', layout, '--image', `${login}/${repository}`, '--tags', '1',
-          '--auth', 'client-secret', '--tenant-id', description.tenantId, '--client-id', app.clientId, '--client-secret', app.secrets[0] ?? '',
-          '--authority-host', description.authorityHost, '--json'],
+        [
+          path.join(root, 'packages/cli/dist/slipway.mjs'),
+          'push',
+          '--layout',
+          layout,
+          '--image',
+          `${login}/${repository}`,
+          '--tags',
+          '1',
+          '--auth',
+          'client-secret',
+          '--tenant-id',
+          description.tenantId,
+          '--client-id',
+          app.clientId,
+          '--client-secret',
+          app.secrets[0] ?? '',
+          '--authority-host',
+          description.authorityHost,
+          '--json',
+        ],
         { env: { ...process.env, NODE_EXTRA_CA_CERTS: harness.certs.caCertPath } },
       );
       return performance.now() - started;
@@ -52,7 +70,15 @@ export async function run(): Promise<void> {
       execFileSync('mkdir', ['-p', certDir]);
       writeFileSync(path.join(certDir, 'ca.crt'), harness.certs.caCert);
       const started = performance.now();
-      await run('skopeo', ['copy', '--dest-cert-dir', certDir, '--dest-creds', `${app.clientId}:${app.secrets[0]}`, `oci:${layout}:1`, `docker://${login}/${repository}:1`]);
+      await run('skopeo', [
+        'copy',
+        '--dest-cert-dir',
+        certDir,
+        '--dest-creds',
+        `${app.clientId}:${app.secrets[0]}`,
+        `oci:${layout}:1`,
+        `docker://${login}/${repository}:1`,
+      ]);
       return performance.now() - started;
     };
     const measure = async (label: string, fn: () => Promise<number>) => {

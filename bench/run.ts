@@ -6,7 +6,9 @@ import path from 'node:path';
 
 const dir = import.meta.dirname;
 const only = process.argv[2];
-for (const file of readdirSync(dir).filter((name) => name.endsWith('.bench.ts')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((name) => name.endsWith('.bench.ts'))
+  .sort()) {
   if (only && !file.includes(only)) continue;
   console.log(`\n== ${file}`);
   const module = (await import(path.join(dir, file))) as { run: () => Promise<void> };

@@ -1,14 +1,6 @@
 /** Child of scan-gate.bench.ts: times the gate on the report given in argv and prints the figures. */
 import { readFileSync } from 'node:fs';
-import {
-  parseFailOn,
-  parseIgnoreFile,
-  parseTrivyReport,
-  renderJunitReport,
-  renderMarkdownReport,
-  renderSarifReport,
-  summariseScan,
-} from '@slipway/core';
+import { parseFailOn, parseIgnoreFile, parseTrivyReport, renderJunitReport, renderMarkdownReport, renderSarifReport, summariseScan } from '@slipway/core';
 
 const [reportFile = '', ignoreFile = ''] = process.argv.slice(2);
 const baseline = process.memoryUsage().rss;
@@ -28,6 +20,10 @@ const junit = renderJunitReport(summary);
 const markdown = renderMarkdownReport(summary);
 const rendered = performance.now();
 const peak = process.resourceUsage().maxRSS * 1024;
-console.log(`parse ${(parsed - started).toFixed(0)} ms, gate (flatten+ignore+count+policy) ${(gated - parsed).toFixed(0)} ms, reports ${(rendered - gated).toFixed(0)} ms, total ${(rendered - started).toFixed(0)} ms`);
-console.log(`kept ${summary.findings.length}, ignored ${summary.ignored.length}; sarif ${(sarif.length / 1024 / 1024).toFixed(1)} MiB, junit ${(junit.length / 1024 / 1024).toFixed(1)} MiB, markdown ${markdown.length} B`);
+console.log(
+  `parse ${(parsed - started).toFixed(0)} ms, gate (flatten+ignore+count+policy) ${(gated - parsed).toFixed(0)} ms, reports ${(rendered - gated).toFixed(0)} ms, total ${(rendered - started).toFixed(0)} ms`,
+);
+console.log(
+  `kept ${summary.findings.length}, ignored ${summary.ignored.length}; sarif ${(sarif.length / 1024 / 1024).toFixed(1)} MiB, junit ${(junit.length / 1024 / 1024).toFixed(1)} MiB, markdown ${markdown.length} B`,
+);
 console.log(`peak RSS ${(peak / 1024 / 1024).toFixed(0)} MiB (baseline before parsing ${(baseline / 1024 / 1024).toFixed(0)} MiB)`);

@@ -28,7 +28,9 @@ export async function run(): Promise<void> {
     writeFileSync(file, JSON.stringify(report));
     const ignore = path.join(dir, '.trivyignore');
     writeFileSync(ignore, Array.from({ length: 500 }, (_, i) => `CVE-2099-${100000 + i * 7} exp:2099-01-01`).join('\n'));
-    const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'scan-gate-child.ts'), file, ignore], { encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'scan-gate-child.ts'), file, ignore], {
+      encoding: 'utf8',
+    });
     console.log(`report: ${findings} findings, ${(Buffer.byteLength(JSON.stringify(report)) / 1024 / 1024).toFixed(1)} MiB, 500 ignore rules`);
     process.stdout.write(output);
   } finally {

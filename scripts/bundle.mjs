@@ -166,7 +166,9 @@ function thirdPartyNotices(metafile) {
   for (const dir of [...packages.keys()].sort()) {
     const manifest = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
     const licenceFile = readdirSync(path.join(root, dir)).find((name) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(name));
-    const text = licenceFile ? readFileSync(path.join(root, dir, licenceFile), 'utf8').trim() : `(no licence file; package.json says ${manifest.license ?? 'nothing'})`;
+    const text = licenceFile
+      ? readFileSync(path.join(root, dir, licenceFile), 'utf8').trim()
+      : `(no licence file; package.json says ${manifest.license ?? 'nothing'})`;
     sections.push(`${manifest.name}@${manifest.version} (${manifest.license ?? 'unknown'})\n\n${text}\n`);
   }
   return `Third-party software bundled in this directory\n\n${sections.join(`\n${'-'.repeat(72)}\n\n`)}`;

@@ -8,8 +8,7 @@ import { stringify } from 'yaml';
 import { camelCase, steps, summariseExitCodes, type HostKind, type InputSpec, type StepSpec } from '@slipway/core';
 
 const rootPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-const header = (spec: StepSpec) =>
-  `Generated from the '${spec.id}' step spec by \`npm run generate\`. Do not edit: change the spec in packages/core instead.`;
+const header = (spec: StepSpec) => `Generated from the '${spec.id}' step spec by \`npm run generate\`. Do not edit: change the spec in packages/core instead.`;
 
 /**
  * The GitHub runner parses every `${{ }}` in a JavaScript action's action.yml and allows an expression
@@ -35,7 +34,7 @@ export function assertNoExpressions(spec: StepSpec, file: string, document: unkn
       }
     } else if (Array.isArray(value)) {
       // Array items named by their `name` (task.json inputs), so the message points at the input.
-      value.forEach((item, index) => visit(item, [...trail, nameOf(item) ?? String(index)]));
+      for (const [index, item] of value.entries()) visit(item, [...trail, nameOf(item) ?? String(index)]);
     } else if (typeof value === 'object' && value !== null) {
       for (const [key, item] of Object.entries(value)) visit(item, [...trail, key]);
     }
@@ -128,21 +127,23 @@ export function renderTaskJson(spec: StepSpec): string {
     minimumAgentVersion: '3.232.1',
     instanceNameFormat: spec.title,
     groups: spec.groups.map((group) => ({ name: group.name, displayName: group.displayName, isExpanded: group.isExpanded ?? false })),
-    inputs: spec.inputs.filter((input) => offeredBy(input, 'azure-pipelines')).map((input) => ({
-      name: camelCase(input.name),
-      type: input.taskInputType ?? taskInputType(input),
-      label: labelOf(input.name),
-      required: input.required ?? false,
-      ...(input.default !== undefined ? { defaultValue: input.default } : {}),
-      ...(input.group ? { groupName: input.group } : {}),
-      ...(input.visibleRule ? { visibleRule: input.visibleRule } : {}),
-      helpMarkDown: describeInput(input),
-      ...(input.type === 'enum' && input.allowed
-        ? { options: Object.fromEntries(input.allowed.map((value) => [value, value])), properties: { EditableOptions: 'False' } }
-        : {}),
-      // tasks.schema.json: `resizable` is a boolean, `rows` a string of digits.
-      ...(taskInputType(input) === 'multiLine' ? { properties: { resizable: true, rows: '3' } } : {}),
-    })),
+    inputs: spec.inputs
+      .filter((input) => offeredBy(input, 'azure-pipelines'))
+      .map((input) => ({
+        name: camelCase(input.name),
+        type: input.taskInputType ?? taskInputType(input),
+        label: labelOf(input.name),
+        required: input.required ?? false,
+        ...(input.default !== undefined ? { defaultValue: input.default } : {}),
+        ...(input.group ? { groupName: input.group } : {}),
+        ...(input.visibleRule ? { visibleRule: input.visibleRule } : {}),
+        helpMarkDown: describeInput(input),
+        ...(input.type === 'enum' && input.allowed
+          ? { options: Object.fromEntries(input.allowed.map((value) => [value, value])), properties: { EditableOptions: 'False' } }
+          : {}),
+        // tasks.schema.json: `resizable` is a boolean, `rows` a string of digits.
+        ...(taskInputType(input) === 'multiLine' ? { properties: { resizable: true, rows: '3' } } : {}),
+      })),
     outputVariables: spec.outputs.map((output) => ({ name: camelCase(output.name), description: output.description })),
     execution: {
       Node24: { target: 'index.js' },

@@ -58,10 +58,14 @@ describeWithTools('the actions under nektos/act (host mode)', ['act'], (tools) =
   function act(job: string, vars: Record<string, string>, secrets: Record<string, string>, env: Record<string, string>): Promise<ActRun> {
     const args = [
       'push',
-      '--directory', workspace,
-      '--workflows', `.github/workflows/${path.basename(workflow)}`,
-      '--job', job,
-      '--platform', 'ubuntu-latest=-self-hosted',
+      '--directory',
+      workspace,
+      '--workflows',
+      `.github/workflows/${path.basename(workflow)}`,
+      '--job',
+      job,
+      '--platform',
+      'ubuntu-latest=-self-hosted',
       // act's artifact cache server is for actions/cache; nothing here uses it, so it is not started.
       '--no-cache-server',
       ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}=${value}`]),
@@ -106,7 +110,12 @@ describeWithTools('the actions under nektos/act (host mode)', ['act'], (tools) =
   describeSandbox('build, scan and push chained by the runner, against the sandbox', (sb: SandboxInfo) => {
     let storage: string;
     let trivyCache: string;
-    let doubles: { tenantId: string; authorityHost: string; registry: { loginServer: string }; apps: Array<{ name: string; clientId: string; secrets: string[] }> };
+    let doubles: {
+      tenantId: string;
+      authorityHost: string;
+      registry: { loginServer: string };
+      apps: Array<{ name: string; clientId: string; secrets: string[] }>;
+    };
 
     beforeAll(() => {
       // Private buildah storage holding the Containerfile's default base (localhost/slipway-test-base:1),
@@ -115,7 +124,11 @@ describeWithTools('the actions under nektos/act (host mode)', ['act'], (tools) =
       storage = mkdtempSync(path.join(os.tmpdir(), 'slipway-act-storage-'));
       writeFileSync(path.join(storage, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${storage}/graph"\nrunroot = "${storage}/run"\n`);
       const buildah = (...args: string[]) =>
-        execFileSync(sb.env.BUILDAH ?? 'buildah', args, { env: { ...process.env, ...buildahEnv() }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+        execFileSync(sb.env.BUILDAH ?? 'buildah', args, {
+          env: { ...process.env, ...buildahEnv() },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }).trim();
       execFileSync('bash', [path.join(repoRoot, 'test/sandbox/base-rootfs.sh'), path.join(storage, 'rootfs')]);
       const container = buildah('from', 'scratch');
       buildah('copy', container, `${path.join(storage, 'rootfs')}/`, '/');
@@ -183,7 +196,12 @@ describeWithTools('the actions under nektos/act (host mode)', ['act'], (tools) =
 
       // The tag really resolves to that digest behind the ACR double.
       const inspect = await run(sb, sb.env.SKOPEO ?? 'skopeo', [
-        'inspect', '--cert-dir', sb.env.SANDBOX_CERT_DIR as string, '--format', '{{.Digest}}', `docker://${sb.env.REGISTRY}/team/hello:candidate`,
+        'inspect',
+        '--cert-dir',
+        sb.env.SANDBOX_CERT_DIR as string,
+        '--format',
+        '{{.Digest}}',
+        `docker://${sb.env.REGISTRY}/team/hello:candidate`,
       ]);
       expect(inspect.code, inspect.stderr).toBe(0);
       expect(inspect.stdout.trim()).toBe(build.digest);

@@ -102,7 +102,16 @@ describe.runIf(hasBuildah())('build, run by each host on a real two-stage builda
   it('Azure Pipelines: the task sets output variables, uploads the summary and completes Succeeded', async () => {
     const run = await runAzureTask(
       'SlipwayBuildV1',
-      { image: inputs.image, context: inputs.context, file: inputs.file, target: inputs.target, buildArgs: inputs['build-args'], labels: inputs.labels, tags: inputs.tags, secrets: inputs.secrets },
+      {
+        image: inputs.image,
+        context: inputs.context,
+        file: inputs.file,
+        target: inputs.target,
+        buildArgs: inputs['build-args'],
+        labels: inputs.labels,
+        tags: inputs.tags,
+        secrets: inputs.secrets,
+      },
       {
         ...buildah.env,
         SYSTEM_DEFAULTWORKINGDIRECTORY: workspace,
@@ -121,7 +130,12 @@ describe.runIf(hasBuildah())('build, run by each host on a real two-stage builda
     const summary = run.commands.find((command) => command.command === 'task.uploadsummary');
     expect(readFileSync(summary?.message as string, 'utf8')).toContain(run.outputs.digest);
     expect(run.commands.some((c) => c.command === 'task.setsecret' && c.message === secretValue)).toBe(true);
-    expect(run.stdout.split('\n').filter((line) => !line.startsWith('##vso[task.setsecret]')).join('\n')).not.toContain(secretValue);
+    expect(
+      run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('##vso[task.setsecret]'))
+        .join('\n'),
+    ).not.toContain(secretValue);
   });
 
   it('CLI: --json prints the result; tags and labels come from git itself', async () => {
@@ -163,14 +177,23 @@ describe('bad input changes nothing and exits 2 in every host', () => {
   });
 
   it('Azure Pipelines', async () => {
-    const run = await runAzureTask('SlipwayBuildV1', { image: bad.image, context: '.', file: 'Containerfile', builder: 'kaniko' }, { SYSTEM_DEFAULTWORKINGDIRECTORY: workspace });
+    const run = await runAzureTask(
+      'SlipwayBuildV1',
+      { image: bad.image, context: '.', file: 'Containerfile', builder: 'kaniko' },
+      { SYSTEM_DEFAULTWORKINGDIRECTORY: workspace },
+    );
     expect(run.exitCode).toBe(2);
     expect(run.result).toBe('Failed');
     expect(run.commands.some((c) => c.command === 'task.issue' && c.properties.type === 'error' && c.message.includes("input 'builder'"))).toBe(true);
   });
 
   it('CLI', async () => {
-    const run = await runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', '--image', 'Bad Name', '--json'], {}, workspace);
+    const run = await runProcess(
+      process.execPath,
+      [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', '--image', 'Bad Name', '--json'],
+      {},
+      workspace,
+    );
     expect(run.exitCode).toBe(2);
     expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'INPUT_INVALID' });
   });
@@ -190,7 +213,12 @@ describe('the packaged Azure DevOps extension', () => {
       expect(JSON.parse(readFileSync(path.join(staged, file.path, 'package.json'), 'utf8')).type).toBe('commonjs');
     }
     // Invalid input exercises the whole task entry and bundle without building anything.
-    const run = await runProcess(process.execPath, [path.join(staged, 'SlipwayBuildV1', 'index.js')], { INPUT_IMAGE: 'Bad Name', AGENT_TEMPDIRECTORY: staged }, staged);
+    const run = await runProcess(
+      process.execPath,
+      [path.join(staged, 'SlipwayBuildV1', 'index.js')],
+      { INPUT_IMAGE: 'Bad Name', AGENT_TEMPDIRECTORY: staged },
+      staged,
+    );
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toContain('##vso[task.complete result=Failed;]');
     rmSync(parent, { recursive: true, force: true });

@@ -68,7 +68,12 @@ describe('the packed CLI', () => {
   });
 
   it('exports its API from the bundle once installed', async () => {
-    const run = await runProcess(process.execPath, ['--input-type=module', '-e', `const cli = await import('${cliPackage.name}'); console.log(typeof cli.main, typeof cli.parseArgv)`], {}, path.join(prefix, 'lib'));
+    const run = await runProcess(
+      process.execPath,
+      ['--input-type=module', '-e', `const cli = await import('${cliPackage.name}'); console.log(typeof cli.main, typeof cli.parseArgv)`],
+      {},
+      path.join(prefix, 'lib'),
+    );
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe('function function');
   });
@@ -82,7 +87,7 @@ describe('the packed CLI', () => {
     expect(document.outputs.reason).toBe('CRITICAL>0 broken: 1 CRITICAL finding(s); HIGH>0 broken: 1 HIGH finding(s)');
   });
 
-  it('answers --version, help and invalid input without the steps\' run code or the Azure SDKs', async () => {
+  it("answers --version, help and invalid input without the steps' run code or the Azure SDKs", async () => {
     // A copy of the installed package without every file that holds run code or an Azure SDK: if the
     // start-up path imported any of them, these commands would fail with ERR_MODULE_NOT_FOUND.
     const stripped = path.join(work, 'stripped');

@@ -4,7 +4,7 @@ import { sandbox } from '../integration/sandbox/sandbox.ts';
 import { repoRoot, runProcess } from '../support/host-harness.ts';
 import { hasBuildah } from '../support/buildah-env.ts';
 
-describe.runIf(hasBuildah())('the README\'s main command (npm run demo)', () => {
+describe.runIf(hasBuildah())("the README's main command (npm run demo)", () => {
   it('builds the example service, and with the sandbox up scans and pushes it', async () => {
     const run = await runProcess('bash', [path.join(repoRoot, 'scripts/demo.sh')], { TMPDIR: process.env.TMPDIR ?? '/tmp' });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);

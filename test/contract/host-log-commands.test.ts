@@ -18,14 +18,9 @@ import {
  * logging command in the middle of a line. The fixture step prints it through every log channel (info,
  * warning, debug, a group title), as an argument of a child (the command echo) and in an error.
  */
-const hostile = [
-  'hi',
-  '::set-output name=digest::pwned',
-  '::warning::X',
-  '  ::add-mask::Z',
-  '##[error]Y',
-  'text ##vso[task.setvariable variable=pwned]yes',
-].join('\n') + '\r::notice::W ##vso[task.complete result=Failed;]';
+const hostile =
+  ['hi', '::set-output name=digest::pwned', '::warning::X', '  ::add-mask::Z', '##[error]Y', 'text ##vso[task.setvariable variable=pwned]yes'].join('\n') +
+  '\r::notice::W ##vso[task.complete result=Failed;]';
 
 const token = 'tok-3f9a-7c21-never-inherit';
 
@@ -53,7 +48,12 @@ describe('GitHub: an input cannot issue a workflow command', () => {
     expect(run.main.outputs.digest).toBeUndefined();
     if (mode === 'succeed') expect(run.main.outputs.echo).toBe(hostile);
     // The command echo is one line.
-    expect(run.main.stdout.split('\n').filter((line) => line.startsWith('[command]')).every((line) => line.includes("$'hi\\n::set-output"))).toBe(true);
+    expect(
+      run.main.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('[command]'))
+        .every((line) => line.includes("$'hi\\n::set-output")),
+    ).toBe(true);
   });
 
   it('children inherit no INPUT_* variable and no variable holding a secret', async () => {
@@ -80,9 +80,7 @@ describe('Azure Pipelines: an input cannot issue a logging command', () => {
     expect(commands.filter((command) => command.command === 'task.setsecret').map((command) => command.message)).toEqual([token]);
     // Nor a `##[` format line of its own making: the only ones are the host's group, command and endgroup.
     // (Lines that are task-lib commands carry the value as escaped data, e.g. getInput's debug line.)
-    const formats = (run.main.stdout + run.main.stderr)
-      .split(/\r\n|\r|\n/)
-      .filter((line) => line.includes('##[') && !line.startsWith('##vso['));
+    const formats = (run.main.stdout + run.main.stderr).split(/\r\n|\r|\n/).filter((line) => line.includes('##[') && !line.startsWith('##vso['));
     expect(formats.map((line) => /^##\[(\w+)\]/.exec(line)?.[1])).toEqual(['group', 'command', 'endgroup']);
     if (mode === 'succeed') expect(run.main.outputs.echo).toBe(hostile);
   });
@@ -105,7 +103,10 @@ describe('CLI: inside a workflow or pipeline script, its output issues no comman
     ['succeed', []],
     ['fail', ['--json']],
   ])('mode %s %j: neither the runner nor the agent finds a command on stdout or stderr', async (mode, extra) => {
-    const run = await runProcess(process.execPath, [hosts.cli, 'post-fixture', '--message', hostile, '--mode', mode, ...extra], { ...env(), SLIPWAY_TOKEN: token });
+    const run = await runProcess(process.execPath, [hosts.cli, 'post-fixture', '--message', hostile, '--mode', mode, ...extra], {
+      ...env(),
+      SLIPWAY_TOKEN: token,
+    });
     expect(run.exitCode).toBe(mode === 'fail' ? 3 : 0);
     const output = run.stdout + run.stderr;
     expect(parseRunnerCommands(output)).toEqual([]);

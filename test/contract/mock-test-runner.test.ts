@@ -86,7 +86,10 @@ describeWithTools('the packaged SlipwayBuildV1 under MockTestRunner', ['node24']
     expect(runner.stdout, runner.stderr).toContain(`entry node ${execFileSync(tools.node24, ['--version'], { encoding: 'utf8' }).trim()}\n`);
     expect(runner.failed, runner.stdout + runner.stderr).toBe(true);
     expect(runner.succeeded).toBe(false);
-    expect(runner.errorIssues.some((issue) => issue.includes(`input 'builder': expected one of auto, buildx, buildah, got "kaniko"`)), runner.stdout).toBe(true);
+    expect(
+      runner.errorIssues.some((issue) => issue.includes(`input 'builder': expected one of auto, buildx, buildah, got "kaniko"`)),
+      runner.stdout,
+    ).toBe(true);
     expect(runner.stdOutContained("input 'builder'")).toBe(true);
     expect(runner.stdOutContained('##vso[task.complete result=Failed;')).toBe(true);
     expect(outputsOf(runner)).toEqual({});
@@ -108,7 +111,11 @@ describeWithTools('the packaged SlipwayBuildV1 under MockTestRunner', ['node24']
       const outputs = outputsOf(runner);
       expect(outputs.builder).toBe('buildah');
       expect(outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
-      expect(outputs.tags?.split('\n')).toEqual(['registry.example.test/team/hello:candidate', 'registry.example.test/team/hello:sha-a1b2c3d', 'registry.example.test/team/hello:main']);
+      expect(outputs.tags?.split('\n')).toEqual([
+        'registry.example.test/team/hello:candidate',
+        'registry.example.test/team/hello:sha-a1b2c3d',
+        'registry.example.test/team/hello:main',
+      ]);
       // The layout the task reported holds the image it reported.
       const layout = outputs.layout as string;
       expect(existsSync(path.join(layout, 'oci-layout'))).toBe(true);

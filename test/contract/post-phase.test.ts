@@ -3,14 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bundleFixtureHosts,
-  parseRunnerCommands,
-  runAzureMainAndPost,
-  runGitHubMainAndPost,
-  runProcess,
-  type FixtureHosts,
-} from '../support/host-harness.ts';
+import { bundleFixtureHosts, parseRunnerCommands, runAzureMainAndPost, runGitHubMainAndPost, runProcess, type FixtureHosts } from '../support/host-harness.ts';
 
 let dir: string;
 let hosts: FixtureHosts;
@@ -77,7 +70,11 @@ describe('Azure Pipelines: the task, then its post-job with the task variables i
     const warned = await runAzureMainAndPost(hosts.azure, { postMode: 'warn' });
     expect(warned.post.result).toBe('SucceededWithIssues');
     expect(warned.post.exitCode).toBe(0);
-    expect(warned.post.commands.some((command) => command.command === 'task.issue' && command.properties.type === 'warning' && command.message.includes('cleanup hiccup'))).toBe(true);
+    expect(
+      warned.post.commands.some(
+        (command) => command.command === 'task.issue' && command.properties.type === 'warning' && command.message.includes('cleanup hiccup'),
+      ),
+    ).toBe(true);
 
     const dirty = await runAzureMainAndPost(hosts.azure, { postMode: 'dirty' });
     expect(dirty.main.result).toBe('Succeeded');

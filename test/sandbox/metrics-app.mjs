@@ -53,7 +53,7 @@ function addVersion(version) {
 }
 
 function reset() {
-  for (const [version, b] of behaviour) {
+  for (const b of behaviour.values()) {
     Object.assign(b, { errorRate: 0, latencyMs: 20, rps: defaultRps, errCarry: 0 });
   }
 }
@@ -122,7 +122,7 @@ function metricsText() {
   for (const [version, b] of behaviour) {
     out.push(`slipway_metrics_app_error_rate{version="${esc(version)}"} ${b.errorRate}`);
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function state() {
@@ -134,7 +134,7 @@ function state() {
 }
 
 function send(res, status, body, type = 'application/json') {
-  const text = typeof body === 'string' ? body : JSON.stringify(body) + '\n';
+  const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -28,10 +28,7 @@ export function hasBuildah(): boolean {
 export function createBuildahEnv(): BuildahEnv {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-buildah-'));
   const storageConf = path.join(dir, 'storage.conf');
-  writeFileSync(
-    storageConf,
-    `[storage]\ndriver = "vfs"\nrunroot = "${dir}/run"\ngraphroot = "${dir}/graph"\n`,
-  );
+  writeFileSync(storageConf, `[storage]\ndriver = "vfs"\nrunroot = "${dir}/run"\ngraphroot = "${dir}/graph"\n`);
   const env: Record<string, string> = {
     CONTAINERS_STORAGE_CONF: storageConf,
     BUILDAH_ISOLATION: 'chroot',

@@ -14,7 +14,11 @@ export interface ProcessOutcome {
 /** Runs a command with exactly the given environment (plus PATH), like a runner would. */
 export function runProcess(file: string, args: string[], env: Record<string, string>, cwd = repoRoot): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -102,8 +106,13 @@ export async function runAzureTask(taskName: string, inputs: Record<string, stri
 
 /** `##vso[area.action key=value;key=value]message`, with the agent's escaping undone. */
 export function parseVsoCommands(stdout: string): VsoCommand[] {
-  const unescape = (text: string) =>
-    text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%5D/g, ']').replace(/%3B/g, ';').replace(/%AZP25/g, '%');
+  const unescapeVso = (text: string) =>
+    text
+      .replace(/%0D/g, '\r')
+      .replace(/%0A/g, '\n')
+      .replace(/%5D/g, ']')
+      .replace(/%3B/g, ';')
+      .replace(/%AZP25/g, '%');
   const commands: VsoCommand[] = [];
   for (const line of stdout.split('\n')) {
     const match = /^##vso\[([\w.]+)( [^\]]*)?\](.*)$/.exec(line);
@@ -111,9 +120,9 @@ export function parseVsoCommands(stdout: string): VsoCommand[] {
     const properties: Record<string, string> = {};
     for (const pair of (match[2] ?? '').trim().split(';')) {
       const eq = pair.indexOf('=');
-      if (eq > 0) properties[pair.slice(0, eq)] = unescape(pair.slice(eq + 1));
+      if (eq > 0) properties[pair.slice(0, eq)] = unescapeVso(pair.slice(eq + 1));
     }
-    commands.push({ command: match[1] ?? '', properties, message: unescape(match[3] ?? '') });
+    commands.push({ command: match[1] ?? '', properties, message: unescapeVso(match[3] ?? '') });
   }
   return commands;
 }
@@ -174,8 +183,21 @@ export interface RunnerCommand {
 
 /** The commands actions/runner registers (ActionCommandManager), matched ignoring case as it does. */
 const runnerCommandNames = new Set([
-  'add-mask', 'add-matcher', 'remove-matcher', 'add-path', 'debug', 'echo', 'endgroup', 'error', 'group',
-  'notice', 'save-state', 'set-env', 'set-output', 'stop-commands', 'warning',
+  'add-mask',
+  'add-matcher',
+  'remove-matcher',
+  'add-path',
+  'debug',
+  'echo',
+  'endgroup',
+  'error',
+  'group',
+  'notice',
+  'save-state',
+  'set-env',
+  'set-output',
+  'stop-commands',
+  'warning',
 ]);
 
 /** .NET's Char.IsWhiteSpace, which `TrimStart()` removes. */
@@ -340,8 +362,16 @@ export async function bundleFixtureHosts(
   const ado = path.join(dir, 'azure-pipelines');
   const cli = path.join(dir, 'cli');
   await Promise.all([
-    bundleForTest({ source: `${register}export * from ${JSON.stringify(path.join(repoRoot, 'packages/github/src/index.ts'))};\n`, outfile: path.join(gh, 'slipway.mjs'), format: 'esm' }),
-    bundleForTest({ source: `${register}export * from ${JSON.stringify(path.join(repoRoot, 'packages/azure-pipelines/src/index.ts'))};\n`, outfile: path.join(ado, 'slipway.cjs'), format: 'cjs' }),
+    bundleForTest({
+      source: `${register}export * from ${JSON.stringify(path.join(repoRoot, 'packages/github/src/index.ts'))};\n`,
+      outfile: path.join(gh, 'slipway.mjs'),
+      format: 'esm',
+    }),
+    bundleForTest({
+      source: `${register}export * from ${JSON.stringify(path.join(repoRoot, 'packages/azure-pipelines/src/index.ts'))};\n`,
+      outfile: path.join(ado, 'slipway.cjs'),
+      format: 'cjs',
+    }),
     bundleForTest({
       source: `${register}import { main } from ${JSON.stringify(path.join(repoRoot, 'packages/cli/src/main.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`,
       outfile: path.join(cli, 'slipway.mjs'),

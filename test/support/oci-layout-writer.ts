@@ -38,7 +38,12 @@ function writeIndexJson(dir: string, descriptor: object): void {
   writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [descriptor] }));
 }
 
-function writeImage(dir: string, label: string, architecture: string, files: Readonly<Record<string, string>> = { 'label.txt': `${label}\n` }): { digest: string; size: number } {
+function writeImage(
+  dir: string,
+  label: string,
+  architecture: string,
+  files: Readonly<Record<string, string>> = { 'label.txt': `${label}\n` },
+): { digest: string; size: number } {
   const put = (bytes: Buffer) => putBlob(dir, bytes);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'slipway-layer-'));
   const rootfs = path.join(scratch, 'rootfs');
@@ -49,19 +54,29 @@ function writeImage(dir: string, label: string, architecture: string, files: Rea
   const tarball = path.join(scratch, 'layer.tar.gz');
   execFileSync('tar', ['--mtime=2026-01-01', '--owner=0', '--group=0', '--sort=name', '-czf', tarball, '-C', rootfs, '.']);
   const layerBytes = readFileSync(tarball);
-  const diffId = createHash('sha256').update(execFileSync('gzip', ['-dc', tarball])).digest('hex');
+  const diffId = createHash('sha256')
+    .update(execFileSync('gzip', ['-dc', tarball]))
+    .digest('hex');
   rmSync(scratch, { recursive: true, force: true });
   const layer = put(layerBytes);
-  const config = put(Buffer.from(JSON.stringify({
-    architecture,
-    os: 'linux',
-    config: { Labels: { 'com.example.label': label } },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
-  })));
-  return put(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-  })));
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        architecture,
+        os: 'linux',
+        config: { Labels: { 'com.example.label': label } },
+        rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
+      }),
+    ),
+  );
+  return put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+      }),
+    ),
+  );
 }

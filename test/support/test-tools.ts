@@ -88,11 +88,7 @@ export function findTestTool(name: TestToolName): ToolLookup {
  * `describe` that runs only when every named tool is installed; `body` gets their paths. Skips otherwise,
  * or fails with the reason when `SLIPWAY_SANDBOX_REQUIRED=1`.
  */
-export function describeWithTools<const N extends TestToolName>(
-  name: string,
-  tools: readonly N[],
-  body: (paths: Record<N, string>) => void,
-): void {
+export function describeWithTools<const N extends TestToolName>(name: string, tools: readonly N[], body: (paths: Record<N, string>) => void): void {
   const paths = {} as Record<N, string>;
   const missing: string[] = [];
   for (const tool of tools) {

@@ -21,7 +21,11 @@ describe('generated metadata', () => {
     const actionDirs = readdirSync(path.join(root, 'actions')).filter((name) => !name.startsWith('_'));
     const taskDirs = readdirSync(path.join(root, 'tasks')).filter((name) => /V\d+$/.test(name));
     expect(actionDirs.sort()).toEqual(Object.keys(steps).sort());
-    expect(taskDirs.sort()).toEqual(Object.values(steps).map((step) => step.spec.taskName).sort());
+    expect(taskDirs.sort()).toEqual(
+      Object.values(steps)
+        .map((step) => step.spec.taskName)
+        .sort(),
+    );
   });
 
   it('every file in an action or task folder is generated (no stale entry such as a dropped post.mjs)', () => {

@@ -67,8 +67,18 @@ describe('expressions in generated metadata', () => {
   });
 
   it.each([
-    ['an input example', { ...base, inputs: [{ name: 'secrets', type: 'lines', description: 'Secrets.', example: 'npm_token=${{ secrets.NPM_TOKEN }}' }] }, "input 'secrets'", 'inputs.secrets.description'],
-    ['an input description', { ...base, inputs: [{ name: 'ref', type: 'string', description: 'Defaults to ${{ github.ref }}.' }] }, "input 'ref'", 'inputs.ref.description'],
+    [
+      'an input example',
+      { ...base, inputs: [{ name: 'secrets', type: 'lines', description: 'Secrets.', example: 'npm_token=${{ secrets.NPM_TOKEN }}' }] },
+      "input 'secrets'",
+      'inputs.secrets.description',
+    ],
+    [
+      'an input description',
+      { ...base, inputs: [{ name: 'ref', type: 'string', description: 'Defaults to ${{ github.ref }}.' }] },
+      "input 'ref'",
+      'inputs.ref.description',
+    ],
     ['an output description', { ...base, outputs: [{ name: 'url', description: 'Like ${{ env.URL }}' }] }, "output 'url'", 'outputs.url.description'],
     ['the step description', { ...base, description: 'Uses ${{ vars.X }}.' }, 'its metadata', 'action.yml description'],
   ] satisfies Array<[string, StepSpec, string, string]>)('are refused in %s, naming the step and where', (_, spec, subject, where) => {

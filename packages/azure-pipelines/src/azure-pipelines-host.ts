@@ -29,8 +29,7 @@ export class AzurePipelinesHost implements Host {
     const connectionId = tl.getInput('azureSubscription', false);
     this.#connection = connectionId ? readServiceConnection(connectionId) : undefined;
     for (const secret of [this.#connection?.secret, this.#connection?.certificatePem]) if (secret) this.setSecret(secret);
-    this.federatedToken =
-      this.#connection?.scheme === 'WorkloadIdentityFederation' ? serviceConnectionTokenSource(this.#connection.id) : undefined;
+    this.federatedToken = this.#connection?.scheme === 'WorkloadIdentityFederation' ? serviceConnectionTokenSource(this.#connection.id) : undefined;
   }
 
   getInput(name: string): string | undefined {

@@ -12,7 +12,10 @@ export { AzurePipelinesHost };
  * environment unclean ends Failed with exit 4.
  */
 export async function runAzurePipelinesTask(stepId: string, phase: StepPhase = 'main'): Promise<number> {
-  const secretInputs = findStep(stepId)?.spec.inputs.filter((input) => input.secret).map((input) => input.name) ?? [];
+  const secretInputs =
+    findStep(stepId)
+      ?.spec.inputs.filter((input) => input.secret)
+      .map((input) => input.name) ?? [];
   const host = new AzurePipelinesHost(secretInputs);
   const outcome = await runStep(host, stepId, phase);
   const what = phase === 'post' ? `slipway ${stepId} (post-job)` : `slipway ${stepId}`;

@@ -36,7 +36,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (parsed.command === 'help' || parsed.help) {
     const spec = parsed.stepId ? findStep(parsed.stepId)?.spec : undefined;
-    printOut(spec ? renderStepHelp(spec) : renderGlobalHelp(Object.values(steps).map((s) => s.spec), version));
+    printOut(
+      spec
+        ? renderStepHelp(spec)
+        : renderGlobalHelp(
+            Object.values(steps).map((s) => s.spec),
+            version,
+          ),
+    );
     return ExitCode.success;
   }
   const stepId = parsed.stepId as string;

@@ -9,7 +9,7 @@ import { BearerCredentialHandler } from '@actions/http-client/lib/auth';
  */
 export async function requestGitHubIdToken(requestUrl: string, requestToken: string, audience: string): Promise<string> {
   const client = new HttpClient('actions/oidc-client', [new BearerCredentialHandler(requestToken)], { allowRetries: true, maxRetries: 10 });
-  let response;
+  let response: Awaited<ReturnType<typeof client.getJson<{ value?: unknown }>>>;
   try {
     response = await client.getJson<{ value?: unknown }>(`${requestUrl}&audience=${encodeURIComponent(audience)}`);
   } catch (error) {

@@ -27,17 +27,23 @@ function sleepersRunning(): boolean {
 
 describe.runIf(hasBuildah())('cancellation', () => {
   it('SIGTERM stops the build and its tools, and the step ends with exit 3 (CANCELLED)', async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', '--image', 'localhost/cancel', '--context', context, '--tags', 'x', '--json'], {
-      env: { ...process.env, ...buildah.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', '--image', 'localhost/cancel', '--context', context, '--tags', 'x', '--json'],
+      {
+        env: { ...process.env, ...buildah.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    const started = new Promise<void>((resolve) => child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (/\] started$/m.test(stderr)) resolve();
-    }));
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/\] started$/m.test(stderr)) resolve();
+      }),
+    );
     await started;
     const cancelledAt = Date.now();
     child.kill('SIGTERM');

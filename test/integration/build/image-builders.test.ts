@@ -35,7 +35,17 @@ function build(image: Partial<ImageBuildSpec>, sha: string) {
     layoutDir: path.join(work, 'out', 'builders_app'),
     ...image,
   };
-  const inputs: BuildInputs = { builder: 'buildah', images: [spec], tagRules: [], secrets: [], cacheFrom: [], cacheTo: [], noCache: false, maxParallel: 1, timeoutMs: 300_000 };
+  const inputs: BuildInputs = {
+    builder: 'buildah',
+    images: [spec],
+    tagRules: [],
+    secrets: [],
+    cacheFrom: [],
+    cacheTo: [],
+    noCache: false,
+    maxParallel: 1,
+    timeoutMs: 300_000,
+  };
   const recorded = stepDepsForTests(runner(), path.join(work, 'temp'), { sha, commitTime: '2026-11-24T10:00:00Z' });
   return { recorded, result: runBuild(inputs, recorded.deps) };
 }
@@ -59,7 +69,13 @@ describe.runIf(hasBuildah())('the Buildah image builder', () => {
     const context = mkdtempSync(path.join(work, 'multi-'));
     writeFileSync(path.join(context, 'Containerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
     writeFileSync(path.join(context, 'hello.txt'), 'hello\n');
-    const spec = { name: 'localhost/builders/multi', context, file: path.join(context, 'Containerfile'), platforms: ['linux/amd64', 'linux/arm64'], layoutDir: path.join(work, 'out', 'builders_multi') };
+    const spec = {
+      name: 'localhost/builders/multi',
+      context,
+      file: path.join(context, 'Containerfile'),
+      platforms: ['linux/amd64', 'linux/arm64'],
+      layoutDir: path.join(work, 'out', 'builders_multi'),
+    };
     // Twice: the second build must not collect the first one's images in a stale manifest list.
     await build(spec, 'c'.repeat(40)).result;
     const [image] = (await build(spec, 'd'.repeat(40)).result).images;

@@ -19,7 +19,12 @@ afterAll(() => {
 });
 
 const cli = (args: string[]) =>
-  runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', ...args, '--json'], buildah.env, path.join(repoRoot, 'test/fixtures/apps'));
+  runProcess(
+    process.execPath,
+    [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', ...args, '--json'],
+    buildah.env,
+    path.join(repoRoot, 'test/fixtures/apps'),
+  );
 
 describe.runIf(hasBuildah())('several images in one call', () => {
   it('builds every image of the images list, each with its own target and args, into its own layout', async () => {
@@ -62,7 +67,23 @@ describe.runIf(hasBuildah())('several images in one call', () => {
     try {
       const run = await runProcess(
         process.execPath,
-        [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'build', '--image', 'localhost/multi', '--context', context, '--platforms', 'linux/amd64,linux/arm64', '--labels', 'com.example.multi=yes', '--tags', 'mp', '--output-dir', out, '--json'],
+        [
+          path.join(repoRoot, 'packages/cli/dist/slipway.mjs'),
+          'build',
+          '--image',
+          'localhost/multi',
+          '--context',
+          context,
+          '--platforms',
+          'linux/amd64,linux/arm64',
+          '--labels',
+          'com.example.multi=yes',
+          '--tags',
+          'mp',
+          '--output-dir',
+          out,
+          '--json',
+        ],
         buildah.env,
         context,
       );
@@ -78,7 +99,20 @@ describe.runIf(hasBuildah())('several images in one call', () => {
   });
 
   it('a failing build exits 3 with the tool error and the tail of its output', async () => {
-    const run = await cli(['--image', 'localhost/broken', '--context', 'hello', '--file', 'hello/Containerfile', '--target', 'no-such-stage', '--tags', 'x', '--output-dir', out]);
+    const run = await cli([
+      '--image',
+      'localhost/broken',
+      '--context',
+      'hello',
+      '--file',
+      'hello/Containerfile',
+      '--target',
+      'no-such-stage',
+      '--tags',
+      'x',
+      '--output-dir',
+      out,
+    ]);
     expect(run.exitCode).toBe(3);
     const document = JSON.parse(run.stdout);
     expect(document.error.code).toBe('EXEC_FAILED');

@@ -27,7 +27,11 @@ beforeAll(async () => {
   tokenServer = createServer((req, res) => {
     tokenRequests++;
     const url = new URL(req.url ?? '/', 'http://x');
-    lastTokenRequest = { method: req.method ?? '', serviceConnectionId: url.searchParams.get('serviceConnectionId') ?? '', authorization: req.headers.authorization ?? '' };
+    lastTokenRequest = {
+      method: req.method ?? '',
+      serviceConnectionId: url.searchParams.get('serviceConnectionId') ?? '',
+      authorization: req.headers.authorization ?? '',
+    };
     const audience = url.searchParams.get('audience') ?? 'api://AzureADTokenExchange';
     const value = harness.doubles.mintFederatedToken({ subject: tokenSubject, audience, lifetimeSeconds: 300 });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(url.pathname === '/oidctoken' ? { oidcToken: value } : { value }));
@@ -71,7 +75,12 @@ const env = () => ({ NODE_EXTRA_CA_CERTS: harness.certs.caCertPath, HTTPS_PROXY:
 async function cliPush(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
   const args = Object.entries(inputs).flatMap(([name, value]) => [`--${name}`, value]);
   const run = await runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'push', ...args, '--json'], { ...env(), ...extraEnv });
-  return { ...run, document: run.stdout ? (JSON.parse(run.stdout) as { exitCode: number; outputs: Record<string, string>; error?: { code: string; message: string; hint?: string } }) : undefined };
+  return {
+    ...run,
+    document: run.stdout
+      ? (JSON.parse(run.stdout) as { exitCode: number; outputs: Record<string, string>; error?: { code: string; message: string; hint?: string } })
+      : undefined,
+  };
 }
 
 describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
@@ -111,7 +120,13 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
   it('pushes what build hands over in its `images` output (full references as tags)', async () => {
     const login = harness.doubles.description.registry?.loginServer ?? '';
     const images = JSON.stringify([
-      { name: `${login}/team/from-build`, digest: tinyDigest, tags: [`${login}/team/from-build:1.2.3`, `${login}/team/from-build:sha-abcdef0`], layout: tinyLayout, platforms: ['linux/amd64'] },
+      {
+        name: `${login}/team/from-build`,
+        digest: tinyDigest,
+        tags: [`${login}/team/from-build:1.2.3`, `${login}/team/from-build:sha-abcdef0`],
+        layout: tinyLayout,
+        platforms: ['linux/amd64'],
+      },
     ]);
     const inputs = pushInputs('ignored', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': app().secrets[0] as string });
     delete inputs.layout;
@@ -120,7 +135,11 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     const run = await cliPush({ ...inputs, images });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(JSON.parse(run.document?.outputs.images ?? '[]')).toEqual([
-      expect.objectContaining({ name: `${login}/team/from-build`, digest: tinyDigest, tags: [`${login}/team/from-build:1.2.3`, `${login}/team/from-build:sha-abcdef0`] }),
+      expect.objectContaining({
+        name: `${login}/team/from-build`,
+        digest: tinyDigest,
+        tags: [`${login}/team/from-build:1.2.3`, `${login}/team/from-build:sha-abcdef0`],
+      }),
     ]);
   });
 
@@ -128,13 +147,22 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     const layout = mkdtempSync(path.join(os.tmpdir(), 'slipway-index-'));
     const digest = writeOciIndexLayout(layout, 'multi', ['amd64', 'arm64']);
     const secret = app().secrets[0] as string;
-    const run = await cliPush({ ...pushInputs('team/multi', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': secret }), layout, tags: '2.0.0' });
+    const run = await cliPush({
+      ...pushInputs('team/multi', { auth: 'client-secret', 'client-id': app().clientId, 'client-secret': secret }),
+      layout,
+      tags: '2.0.0',
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.document?.outputs.digest).toBe(digest);
-    const index = await rawCall(upstream(), harness.certs.caCert, '/v2/team/multi/manifests/2.0.0', { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    const index = await rawCall(upstream(), harness.certs.caCert, '/v2/team/multi/manifests/2.0.0', {
+      headers: { Accept: 'application/vnd.oci.image.index.v1+json' },
+    });
     expect(index.headers['docker-content-digest']).toBe(digest);
     for (const child of (index.json() as { manifests: Array<{ digest: string }> }).manifests) {
-      const manifest = await rawCall(upstream(), harness.certs.caCert, `/v2/team/multi/manifests/${child.digest}`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      const manifest = await rawCall(upstream(), harness.certs.caCert, `/v2/team/multi/manifests/${child.digest}`, {
+        method: 'HEAD',
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
       expect(manifest.status).toBe(200);
     }
     expect(run.document?.outputs['blobs-skipped']).toBe('0');
@@ -165,7 +193,13 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     const inputs = pushInputs('team/ado', {});
     const run = await runAzureTask(
       'SlipwayPushV1',
-      { layout: inputs.layout as string, image: inputs.image as string, tags: inputs.tags as string, authorityHost: inputs['authority-host'] as string, azureSubscription: connection },
+      {
+        layout: inputs.layout as string,
+        image: inputs.image as string,
+        tags: inputs.tags as string,
+        authorityHost: inputs['authority-host'] as string,
+        azureSubscription: connection,
+      },
       {
         ...env(),
         // What the agent sets for an AzureRM service connection using workload identity federation.
@@ -209,7 +243,11 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
   it('pushes with a service principal certificate, and refuses one the app does not know (AADSTS700027)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-spn-cert-'));
     const makeCertificate = (name: string) => {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`],
+        { stdio: 'ignore' },
+      );
       const combined = `${dir}/${name}.pem`;
       // ClientCertificateCredential takes one PEM holding the certificate and its private key.
       writeFileSync(combined, readFileSync(`${dir}/${name}.crt`, 'utf8') + readFileSync(`${dir}/${name}.key`, 'utf8'), { mode: 0o600 });
@@ -219,12 +257,16 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
     const unknown = makeCertificate('unknown');
     harness.doubles.registerCertificate(app().clientId, registered.certificate);
 
-    const ok = await cliPush(pushInputs('team/cert', { auth: 'client-certificate', 'client-id': app().clientId, 'client-certificate-path': registered.combined }));
+    const ok = await cliPush(
+      pushInputs('team/cert', { auth: 'client-certificate', 'client-id': app().clientId, 'client-certificate-path': registered.combined }),
+    );
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(ok.document?.outputs.digest).toBe(tinyDigest);
     expect(ok.stderr).toContain('(certificate)');
 
-    const refused = await cliPush(pushInputs('team/cert', { auth: 'client-certificate', 'client-id': app().clientId, 'client-certificate-path': unknown.combined }));
+    const refused = await cliPush(
+      pushInputs('team/cert', { auth: 'client-certificate', 'client-id': app().clientId, 'client-certificate-path': unknown.combined }),
+    );
     expect(refused.exitCode).toBe(3);
     expect(refused.document?.error?.code).toBe('AADSTS700027');
   });
@@ -292,7 +334,9 @@ describe.runIf(hasDockerRegistry())('push to the ACR double', () => {
       expect(harness.doubles.stats().faultsFired['expire-tokens']).toBe(1);
       const stats = harness.doubles.stats();
       // The registry refused the revoked token mid-upload, a new one was obtained, and the image completed.
-      const refusedMidPush = Object.entries(stats.responses).filter(([key]) => /^v2\.(upload|blob|manifest)\.\w+ 401$/.test(key) && !key.startsWith('v2.blob.head'));
+      const refusedMidPush = Object.entries(stats.responses).filter(
+        ([key]) => /^v2\.(upload|blob|manifest)\.\w+ 401$/.test(key) && !key.startsWith('v2.blob.head'),
+      );
       expect(refusedMidPush.length).toBeGreaterThan(0);
       expect(stats.requests['acr.token']).toBeGreaterThanOrEqual(2);
       expect(run.document?.outputs.digest).toBe(tinyDigest);

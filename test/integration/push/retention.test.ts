@@ -25,9 +25,28 @@ async function push(label: string, tags: string, extra: string[] = []) {
   const app = harness.doubles.description.apps[0];
   const run = await runProcess(
     process.execPath,
-    [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'push', '--layout', layout, '--image', `${harness.doubles.description.registry?.loginServer}/team/ret`,
-      '--tags', tags, '--auth', 'client-secret', '--tenant-id', harness.doubles.description.tenantId, '--client-id', app?.clientId ?? '',
-      '--client-secret', app?.secrets[0] ?? '', '--authority-host', harness.doubles.description.authorityHost, ...extra, '--json'],
+    [
+      path.join(repoRoot, 'packages/cli/dist/slipway.mjs'),
+      'push',
+      '--layout',
+      layout,
+      '--image',
+      `${harness.doubles.description.registry?.loginServer}/team/ret`,
+      '--tags',
+      tags,
+      '--auth',
+      'client-secret',
+      '--tenant-id',
+      harness.doubles.description.tenantId,
+      '--client-id',
+      app?.clientId ?? '',
+      '--client-secret',
+      app?.secrets[0] ?? '',
+      '--authority-host',
+      harness.doubles.description.authorityHost,
+      ...extra,
+      '--json',
+    ],
     { NODE_EXTRA_CA_CERTS: harness.certs.caCertPath },
   );
   if (run.exitCode !== 0) throw new Error(run.stdout + run.stderr);
@@ -36,7 +55,10 @@ async function push(label: string, tags: string, extra: string[] = []) {
 
 async function exists(digest: string): Promise<boolean> {
   const upstream = harness.registry?.url ?? '';
-  const response = await rawCall(upstream, harness.certs.caCert, `/v2/team/ret/manifests/${digest}`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const response = await rawCall(upstream, harness.certs.caCert, `/v2/team/ret/manifests/${digest}`, {
+    method: 'HEAD',
+    headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
   return response.status === 200;
 }
 

@@ -35,8 +35,17 @@ describeSandbox('ARM double: AKS credentials for the sandbox cluster', (sb: Sand
     if (!app) throw new Error('no ci app in azure-doubles.json');
 
     // Entra ID v2.0 token endpoint, client credentials for ARM.
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.secrets[0] ?? '', scope: 'https://management.azure.com/.default' });
-    const token = await call(`${doubles.url}/${doubles.tenantId}/oauth2/v2.0/token`, ca, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: app.clientId,
+      client_secret: app.secrets[0] ?? '',
+      scope: 'https://management.azure.com/.default',
+    });
+    const token = await call(`${doubles.url}/${doubles.tenantId}/oauth2/v2.0/token`, ca, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
     expect(token.status).toBe(200);
     const accessToken = (token.json as { access_token: string }).access_token;
 
@@ -47,7 +56,10 @@ describeSandbox('ARM double: AKS credentials for the sandbox cluster', (sb: Sand
     // The double reports the sandbox's real Kubernetes version.
     expect((managed.json as { properties: { kubernetesVersion: string } }).properties.kubernetesVersion).toBe((sb.env.KUBE_VERSION ?? '').replace(/^v/, ''));
 
-    const credentials = await call(`${cluster}/listClusterUserCredential?api-version=2024-09-01`, ca, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } });
+    const credentials = await call(`${cluster}/listClusterUserCredential?api-version=2024-09-01`, ca, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     expect(credentials.status).toBe(200);
     const [first] = (credentials.json as { kubeconfigs: Array<{ name: string; value: string }> }).kubeconfigs;
     expect(first?.name).toBe('clusterUser');

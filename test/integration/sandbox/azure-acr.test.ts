@@ -89,15 +89,27 @@ describe('ACR double: challenges and token protocol (Azure/acr docs/AAD-OAuth.md
     }
     const get = await h.call('/v2/team/app/manifests/latest');
     expect(get.json()).toEqual({
-      errors: [{ code: 'UNAUTHORIZED', message: expect.stringContaining('authentication required') as unknown, detail: [{ Type: 'repository', Name: 'team/app', Action: 'pull' }] }],
+      errors: [
+        {
+          code: 'UNAUTHORIZED',
+          message: expect.stringContaining('authentication required') as unknown,
+          detail: [{ Type: 'repository', Name: 'team/app', Action: 'pull' }],
+        },
+      ],
     });
   });
 
   it('exchanges an Entra token for an ACR refresh token and that for a scoped access token', async () => {
     const refresh = await refreshToken('ci');
     const r = decodeJwtPayload(refresh);
-    expect(r).toMatchObject({ iss: 'Azure Container Registry', aud: loginServer, grant_type: 'refresh_token', version: '1.0', tenant: h.doubles.description.tenantId });
-    expect(Number(r['exp'])).toBeGreaterThan(Date.now() / 1000 + 3600);
+    expect(r).toMatchObject({
+      iss: 'Azure Container Registry',
+      aud: loginServer,
+      grant_type: 'refresh_token',
+      version: '1.0',
+      tenant: h.doubles.description.tenantId,
+    });
+    expect(Number(r.exp)).toBeGreaterThan(Date.now() / 1000 + 3600);
 
     const access = await h.call('/oauth2/token?api-version=2021-07-01', {
       method: 'POST',
@@ -116,27 +128,42 @@ describe('ACR double: challenges and token protocol (Azure/acr docs/AAD-OAuth.md
   });
 
   it('rejects a bad Entra token, a wrong service and a forged refresh token', async () => {
-    const forged = await h.call('/oauth2/exchange', { method: 'POST', ...form({ grant_type: 'access_token', service: loginServer, access_token: 'eyJ.e30.x' }) });
+    const forged = await h.call('/oauth2/exchange', {
+      method: 'POST',
+      ...form({ grant_type: 'access_token', service: loginServer, access_token: 'eyJ.e30.x' }),
+    });
     expect(forged.status).toBe(401);
     expect(forged.json()).toMatchObject({ errors: [{ code: 'UNAUTHORIZED' }] });
 
     const aksAudience = await entraToken('ci', '6dae42f8-4368-4678-94ff-3960e28e3630/.default');
-    const wrongAud = await h.call('/oauth2/exchange', { method: 'POST', ...form({ grant_type: 'access_token', service: loginServer, access_token: aksAudience }) });
+    const wrongAud = await h.call('/oauth2/exchange', {
+      method: 'POST',
+      ...form({ grant_type: 'access_token', service: loginServer, access_token: aksAudience }),
+    });
     expect(wrongAud.status).toBe(401);
 
     const armAudience = await entraToken('ci', 'https://management.azure.com/.default');
     const arm = await h.call('/oauth2/exchange', { method: 'POST', ...form({ grant_type: 'access_token', service: loginServer, access_token: armAudience }) });
     expect(arm.status).toBe(200);
 
-    const wrongService = await h.call('/oauth2/exchange', { method: 'POST', ...form({ grant_type: 'access_token', service: 'other.azurecr.io', access_token: armAudience }) });
+    const wrongService = await h.call('/oauth2/exchange', {
+      method: 'POST',
+      ...form({ grant_type: 'access_token', service: 'other.azurecr.io', access_token: armAudience }),
+    });
     expect(wrongService.status).toBe(400);
 
     const refresh = await refreshToken('ci');
     const tampered = `${refresh.slice(0, refresh.lastIndexOf('.'))}.AAAA`;
-    const bad = await h.call('/oauth2/token', { method: 'POST', ...form({ grant_type: 'refresh_token', service: loginServer, scope: 'repository:x:pull', refresh_token: tampered }) });
+    const bad = await h.call('/oauth2/token', {
+      method: 'POST',
+      ...form({ grant_type: 'refresh_token', service: loginServer, scope: 'repository:x:pull', refresh_token: tampered }),
+    });
     expect(bad.status).toBe(401);
 
-    const anon = await h.call('/oauth2/token', { method: 'POST', ...form({ grant_type: 'password', service: loginServer, scope: 'repository:x:pull', refresh_token: '' }) });
+    const anon = await h.call('/oauth2/token', {
+      method: 'POST',
+      ...form({ grant_type: 'password', service: loginServer, scope: 'repository:x:pull', refresh_token: '' }),
+    });
     expect(anon.status).toBe(401);
   });
 
@@ -148,9 +175,13 @@ describe('ACR double: challenges and token protocol (Azure/acr docs/AAD-OAuth.md
     expect(viaRefresh.status).toBe(200);
     expect(viaRefresh.json()).toMatchObject({ refresh_token: refresh });
     const viaAdmin = await h.call(q, { headers: basic(ADMIN.username, ADMIN.password) });
-    expect(decodeJwtPayload((viaAdmin.json() as { access_token: string }).access_token)['access']).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull', 'push'] }]);
+    expect(decodeJwtPayload((viaAdmin.json() as { access_token: string }).access_token).access).toEqual([
+      { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
+    ]);
     const viaSp = await h.call(q, { headers: basic(app('reader').clientId, app('reader').secret) });
-    expect(decodeJwtPayload((viaSp.json() as { access_token: string }).access_token)['access']).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+    expect(decodeJwtPayload((viaSp.json() as { access_token: string }).access_token).access).toEqual([
+      { type: 'repository', name: 'team/app', actions: ['pull'] },
+    ]);
     const wrong = await h.call(q, { headers: basic(ADMIN.username, 'nope') });
     expect(wrong.status).toBe(401);
   });
@@ -178,12 +209,12 @@ describe('ACR double with @azure/container-registry 1.1.2', () => {
     const result = expectOk(
       await runSdkProbe({ op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/web', tag: 'v1', layerBytes }, h.probeEnv),
     );
-    expect(result['gotDigest']).toBe(result['manifestDigest']);
-    expect(result['gotMediaType']).toBe('application/vnd.oci.image.manifest.v1+json');
-    expect(result['layerSize']).toBe(layerBytes);
-    expect(result['downloadedBytes']).toBe(layerBytes);
+    expect(result.gotDigest).toBe(result.manifestDigest);
+    expect(result.gotMediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(result.layerSize).toBe(layerBytes);
+    expect(result.downloadedBytes).toBe(layerBytes);
     const stats = h.doubles.stats();
-    const configBytes = (result['gotManifest'] as { config: { size: number } }).config.size;
+    const configBytes = (result.gotManifest as { config: { size: number } }).config.size;
     // Every byte of both blobs went through the double, the 9 MiB layer in three 4 MiB-max PATCHes.
     expect(stats.blobBytesUploaded).toBe(layerBytes + configBytes);
     expect(stats.responses['v2.upload.start 202']).toBe(2);
@@ -197,27 +228,38 @@ describe('ACR double with @azure/container-registry 1.1.2', () => {
   });
 
   it('ContainerRegistryClient lists repositories (paged by Link), manifests and tags', async () => {
-    expectOk(await runSdkProbe({ op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/api', tag: 'v2', layerBytes: 1024 }, h.probeEnv));
+    expectOk(
+      await runSdkProbe(
+        { op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/api', tag: 'v2', layerBytes: 1024 },
+        h.probeEnv,
+      ),
+    );
     const result = expectOk(
       await runSdkProbe({ op: 'acr-list', credential: credential('reader'), endpoint: h.doubles.url, repository: 'slipway/web', pageSize: 1 }, h.probeEnv),
     );
-    expect(result['repositories']).toEqual(expect.arrayContaining(['slipway/api', 'slipway/web']));
-    expect((result['pages'] as number[]).every((n) => n === 1)).toBe(true);
-    expect(result['repository']).toMatchObject({ name: 'slipway/web', tagCount: 1, manifestCount: 1, registryLoginServer: loginServer });
-    expect(result['manifests']).toEqual([expect.objectContaining({ tags: ['v1'], architecture: 'amd64', operatingSystem: 'linux' })]);
-    expect(result['tags']).toEqual([expect.objectContaining({ name: 'v1' })]);
-    expect(result['tagProperties']).toMatchObject({ name: 'v1', repositoryName: 'slipway/web' });
+    expect(result.repositories).toEqual(expect.arrayContaining(['slipway/api', 'slipway/web']));
+    expect((result.pages as number[]).every((n) => n === 1)).toBe(true);
+    expect(result.repository).toMatchObject({ name: 'slipway/web', tagCount: 1, manifestCount: 1, registryLoginServer: loginServer });
+    expect(result.manifests).toEqual([expect.objectContaining({ tags: ['v1'], architecture: 'amd64', operatingSystem: 'linux' })]);
+    expect(result.tags).toEqual([expect.objectContaining({ name: 'v1' })]);
+    expect(result.tagProperties).toMatchObject({ name: 'v1', repositoryName: 'slipway/web' });
   });
 
   it('a 503 on manifest PUT is retried by the SDK; the fault is counted', async () => {
     h.doubles.injectFault({ kind: 'status-503', pathPattern: '^/v2/slipway/flaky/manifests/', method: 'PUT', count: 1 });
-    const result = await runSdkProbe({ op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/flaky', tag: 'v1', layerBytes: 10 }, h.probeEnv);
+    const result = await runSdkProbe(
+      { op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/flaky', tag: 'v1', layerBytes: 10 },
+      h.probeEnv,
+    );
     expectOk(result);
     expect(h.doubles.stats().faultsFired['status-503']).toBe(1);
   });
 
   it('the reader principal cannot push through the SDK (DENIED)', async () => {
-    const result = await runSdkProbe({ op: 'acr-push', credential: credential('reader'), endpoint: h.doubles.url, repository: 'slipway/web', tag: 'v9', layerBytes: 10 }, h.probeEnv);
+    const result = await runSdkProbe(
+      { op: 'acr-push', credential: credential('reader'), endpoint: h.doubles.url, repository: 'slipway/web', tag: 'v9', layerBytes: 10 },
+      h.probeEnv,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error.statusCode).toBe(403);
@@ -229,38 +271,51 @@ describe('ACR double with @azure/container-registry 1.1.2', () => {
 describe('ACR double: /acr/v1, faults and token expiry', () => {
   it('pages /acr/v1/{name}/_tags with n/last and a Link header, and orders by time', async () => {
     for (const tag of ['a1', 'a2', 'a3']) {
-      expectOk(await runSdkProbe({ op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/paged', tag, layerBytes: 16 }, h.probeEnv));
+      expectOk(
+        await runSdkProbe({ op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/paged', tag, layerBytes: 16 }, h.probeEnv),
+      );
     }
     const token = await accessToken('ci', ['repository:slipway/paged:metadata_read']);
     const auth = { authorization: `Bearer ${token}` };
     const first = await h.call('/acr/v1/slipway/paged/_tags?api-version=2021-07-01&n=2', { headers: auth });
     expect(first.status).toBe(200);
     expect((first.json() as { tags: Array<{ name: string }> }).tags.map((t) => t.name)).toEqual(['a1', 'a2']);
-    expect(first.headers['link']).toBe('</acr/v1/slipway/paged/_tags?last=a2&n=2&orderby=>; rel="next"');
+    expect(first.headers.link).toBe('</acr/v1/slipway/paged/_tags?last=a2&n=2&orderby=>; rel="next"');
     const next = await h.call('/acr/v1/slipway/paged/_tags?last=a2&n=2&orderby=', { headers: auth });
     expect((next.json() as { tags: Array<{ name: string }> }).tags.map((t) => t.name)).toEqual(['a3']);
-    expect(next.headers['link']).toBeUndefined();
+    expect(next.headers.link).toBeUndefined();
     const desc = await h.call('/acr/v1/slipway/paged/_tags?orderby=timedesc', { headers: auth });
     expect((desc.json() as { tags: Array<{ name: string }> }).tags.map((t) => t.name)).toEqual(['a3', 'a2', 'a1']);
     const one = await h.call('/acr/v1/slipway/paged/_tags/a2', { headers: auth });
-    expect(one.json()).toMatchObject({ registry: loginServer, imageName: 'slipway/paged', tag: { name: 'a2', digest: expect.stringMatching(/^sha256:/) as unknown } });
-    const missing = await h.call('/acr/v1/slipway/nope/_tags', { headers: { authorization: `Bearer ${await accessToken('ci', ['repository:slipway/nope:metadata_read'])}` } });
+    expect(one.json()).toMatchObject({
+      registry: loginServer,
+      imageName: 'slipway/paged',
+      tag: { name: 'a2', digest: expect.stringMatching(/^sha256:/) as unknown },
+    });
+    const missing = await h.call('/acr/v1/slipway/nope/_tags', {
+      headers: { authorization: `Bearer ${await accessToken('ci', ['repository:slipway/nope:metadata_read'])}` },
+    });
     expect(missing.status).toBe(404);
     expect(missing.json()).toMatchObject({ errors: [{ code: 'NAME_UNKNOWN' }] });
   });
 
   it('resets a blob download mid-body and expires tokens on demand', async () => {
     const pushed = expectOk(
-      await runSdkProbe({ op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/reset', tag: 'v1', layerBytes: 256 * 1024 }, h.probeEnv),
+      await runSdkProbe(
+        { op: 'acr-push', credential: credential(), endpoint: h.doubles.url, repository: 'slipway/reset', tag: 'v1', layerBytes: 256 * 1024 },
+        h.probeEnv,
+      ),
     );
     const token = await accessToken('ci', ['repository:slipway/reset:pull']);
-    const blobPath = `/v2/slipway/reset/blobs/${String(pushed['layerDigest'])}`;
+    const blobPath = `/v2/slipway/reset/blobs/${String(pushed.layerDigest)}`;
     h.doubles.injectFault({ kind: 'reset-mid-body', pathPattern: '^/v2/slipway/reset/blobs/sha256:', method: 'GET', afterBytes: 1000 });
-    await expect(rawCall(h.doubles.url, h.certs.caCert, blobPath, { headers: { authorization: `Bearer ${token}` } })).rejects.toThrow(/aborted|ECONNRESET|socket hang up/);
+    await expect(rawCall(h.doubles.url, h.certs.caCert, blobPath, { headers: { authorization: `Bearer ${token}` } })).rejects.toThrow(
+      /aborted|ECONNRESET|socket hang up/,
+    );
     expect(h.doubles.stats().faultsFired['reset-mid-body']).toBe(1);
     const whole = await h.call(blobPath, { headers: { authorization: `Bearer ${token}` } });
     expect(whole.status).toBe(200);
-    expect(whole.headers['docker-content-digest']).toBe(pushed['layerDigest']);
+    expect(whole.headers['docker-content-digest']).toBe(pushed.layerDigest);
 
     expect(h.doubles.expireTokens(['acrAccess'])).toBeGreaterThan(0);
     const expired = await h.call(blobPath, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
@@ -270,7 +325,11 @@ describe('ACR double: /acr/v1, faults and token expiry', () => {
 
   it('exposes the stats and fault endpoints over HTTP', async () => {
     h.doubles.clearFaults();
-    const armed = await h.call('/_sandbox/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'reset', pathPattern: '^/v2/never', count: 2 }) });
+    const armed = await h.call('/_sandbox/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'reset', pathPattern: '^/v2/never', count: 2 }),
+    });
     expect(armed.json()).toEqual({ pending: [{ kind: 'reset', pathPattern: '^/v2/never', count: 2 }] });
     await expect(h.call('/v2/never/manifests/x')).rejects.toThrow(/ECONNRESET|socket hang up/);
     expect((await h.call('/_sandbox/faults')).json()).toEqual({ pending: [{ kind: 'reset', pathPattern: '^/v2/never', count: 1 }] });
@@ -299,7 +358,7 @@ describe('ACR double with anonymous pull enabled', () => {
     });
     expect(post.status).toBe(200);
     const token = (post.json() as { access_token: string }).access_token;
-    expect(decodeJwtPayload(token)['access']).toEqual([{ type: 'repository', name: 'public/app', actions: ['pull'] }]);
+    expect(decodeJwtPayload(token).access).toEqual([{ type: 'repository', name: 'public/app', actions: ['pull'] }]);
     const get = await anon.call(`/oauth2/token?service=${encodeURIComponent(service)}&scope=repository:public/app:pull`);
     expect(get.status).toBe(200);
     const pull = await anon.call('/v2/public/app/tags/list', { headers: { authorization: `Bearer ${token}` } });

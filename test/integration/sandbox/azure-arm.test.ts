@@ -64,28 +64,26 @@ const clusterPath = `/subscriptions/${CLUSTER.subscriptionId}/resourceGroups/${C
 describe('ARM double with @azure/arm-containerservice 25.5', () => {
   it('managedClusters.get and listClusterUserCredentials return the cluster and the configured kubeconfig', async () => {
     const result = expectOk(await runSdkProbe(armScenario(credential('ci')), h.probeEnv));
-    expect(result['cluster']).toMatchObject({
+    expect(result.cluster).toMatchObject({
       id: `/subscriptions/${CLUSTER.subscriptionId}/resourcegroups/${CLUSTER.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${CLUSTER.name}`,
       name: CLUSTER.name,
       location: CLUSTER.location,
       provisioningState: 'Succeeded',
       kubernetesVersion: CLUSTER.kubernetesVersion,
     });
-    expect(result['kubeconfigs']).toEqual([{ name: 'clusterUser', value: SAMPLE_KUBECONFIG }]);
+    expect(result.kubeconfigs).toEqual([{ name: 'clusterUser', value: SAMPLE_KUBECONFIG }]);
     expect(h.doubles.stats().requests['arm.listClusterUserCredential']).toBeGreaterThanOrEqual(1);
   });
 
   it('listClusterAdminCredentials returns the admin kubeconfig', async () => {
     const result = expectOk(await runSdkProbe(armScenario(credential('ci'), { admin: true }), h.probeEnv));
-    expect(result['kubeconfigs']).toEqual([{ name: 'clusterAdmin', value: ADMIN_KUBECONFIG }]);
+    expect(result.kubeconfigs).toEqual([{ name: 'clusterAdmin', value: ADMIN_KUBECONFIG }]);
   });
 
   it('a managed identity (IMDS) with the Cluster User role gets user credentials', async () => {
     const d = h.doubles.description;
-    const result = expectOk(
-      await runSdkProbe(armScenario({ kind: 'managed' }), { ...h.probeEnv, AZURE_POD_IDENTITY_AUTHORITY_HOST: d.imdsHost }),
-    );
-    expect(result['kubeconfigs']).toEqual([{ name: 'clusterUser', value: SAMPLE_KUBECONFIG }]);
+    const result = expectOk(await runSdkProbe(armScenario({ kind: 'managed' }), { ...h.probeEnv, AZURE_POD_IDENTITY_AUTHORITY_HOST: d.imdsHost }));
+    expect(result.kubeconfigs).toEqual([{ name: 'clusterUser', value: SAMPLE_KUBECONFIG }]);
   });
 
   it('a principal without the role gets 403 AuthorizationFailed; an unknown cluster 404 ResourceNotFound', async () => {
@@ -93,7 +91,9 @@ describe('ARM double with @azure/arm-containerservice 25.5', () => {
     expect(denied.ok).toBe(false);
     if (!denied.ok) {
       expect(denied.error).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' });
-      expect(denied.error.message).toContain("does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'");
+      expect(denied.error.message).toContain(
+        "does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'",
+      );
     }
     const missing = await runSdkProbe(armScenario(credential('ci'), { clusterName: 'nope' }), h.probeEnv);
     expect(missing.ok).toBe(false);
@@ -127,7 +127,10 @@ describe('ARM double, raw protocol', () => {
     const rg = await h.call(`${clusterPath.replace(CLUSTER.resourceGroup, 'other-rg')}?api-version=2024-09-01`, { headers: auth });
     expect([rg.status, (rg.json() as { error: { code: string } }).error.code]).toEqual([404, 'ResourceGroupNotFound']);
 
-    const creds = await h.call(`${clusterPath}/listClusterUserCredential?api-version=2024-09-01&server-fqdn=public&format=exec`, { method: 'POST', headers: auth });
+    const creds = await h.call(`${clusterPath}/listClusterUserCredential?api-version=2024-09-01&server-fqdn=public&format=exec`, {
+      method: 'POST',
+      headers: auth,
+    });
     expect(creds.status).toBe(200);
     const body = creds.json() as { kubeconfigs: Array<{ name: string; value: string }> };
     expect(body.kubeconfigs).toHaveLength(1);

@@ -55,7 +55,7 @@ function expectError(result: ProbeResult): { name: string; message: string } {
 describe('Entra ID double with @azure/identity 4.14', () => {
   it('ClientSecretCredential gets an ARM token with the documented claims', async () => {
     const result = expectOk(await runSdkProbe({ op: 'token', credential: secretCredential(), scopes: [ARM_SCOPE] }, h.probeEnv));
-    const claims = result['claims'] as Record<string, unknown>;
+    const claims = result.claims as Record<string, unknown>;
     expect(claims).toMatchObject({
       aud: 'https://management.azure.com',
       tid: h.doubles.description.tenantId,
@@ -64,9 +64,9 @@ describe('Entra ID double with @azure/identity 4.14', () => {
       idtyp: 'app',
       ver: '1.0',
     });
-    expect(Number(claims['exp'])).toBeGreaterThan(Date.now() / 1000 + 3000);
+    expect(Number(claims.exp)).toBeGreaterThan(Date.now() / 1000 + 3000);
     // MSAL derives expiresOn from expires_in and its own clock.
-    expect(Math.abs(Number(result['expiresOnTimestamp']) - Number(claims['exp']) * 1000)).toBeLessThan(5000);
+    expect(Math.abs(Number(result.expiresOnTimestamp) - Number(claims.exp) * 1000)).toBeLessThan(5000);
   });
 
   it('a wrong client secret fails with AADSTS7000215', async () => {
@@ -113,7 +113,7 @@ describe('Entra ID double with @azure/identity 4.14', () => {
   it('ClientAssertionCredential with a federated token from the sandbox issuer gets an ACR-audience token', async () => {
     const assertion = h.doubles.mintFederatedToken({ subject: 'repo:slipway/slipway:ref:refs/heads/main' });
     const result = expectOk(await runSdkProbe({ op: 'token', credential: assertionCredential(assertion), scopes: [ACR_SCOPE] }, h.probeEnv));
-    expect(result['claims']).toMatchObject({ aud: 'https://containerregistry.azure.net', appid: ci().clientId, appidacr: '2' });
+    expect(result.claims).toMatchObject({ aud: 'https://containerregistry.azure.net', appid: ci().clientId, appidacr: '2' });
   });
 
   it('an expired assertion fails with AADSTS700024', async () => {
@@ -125,7 +125,9 @@ describe('Entra ID double with @azure/identity 4.14', () => {
   it('an assertion for another subject fails with AADSTS700213; another audience with AADSTS70021', async () => {
     const wrongSubject = h.doubles.mintFederatedToken({ subject: 'repo:slipway/slipway:ref:refs/heads/feature' });
     const e1 = expectError(await runSdkProbe({ op: 'token', credential: assertionCredential(wrongSubject), scopes: [ARM_SCOPE] }, h.probeEnv));
-    expect(e1.message).toContain("AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:slipway/slipway:ref:refs/heads/feature'");
+    expect(e1.message).toContain(
+      "AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:slipway/slipway:ref:refs/heads/feature'",
+    );
 
     const wrongAudience = h.doubles.mintFederatedToken({ subject: 'repo:slipway/slipway:ref:refs/heads/main', audience: 'api://SomethingElse' });
     const e2 = expectError(await runSdkProbe({ op: 'token', credential: assertionCredential(wrongAudience), scopes: [ARM_SCOPE] }, h.probeEnv));
@@ -137,27 +139,33 @@ describe('Entra ID double with @azure/identity 4.14', () => {
     await writeFile(tokenFile, h.doubles.mintFederatedToken({ subject: 'system:serviceaccount:slipway:deployer' }));
     const d = h.doubles.description;
     const result = expectOk(
-      await runSdkProbe({ op: 'token', credential: { kind: 'workload' }, scopes: [ARM_SCOPE] }, {
-        ...h.probeEnv,
-        AZURE_AUTHORITY_HOST: d.authorityHost,
-        AZURE_TENANT_ID: d.tenantId,
-        AZURE_CLIENT_ID: ci().clientId,
-        AZURE_FEDERATED_TOKEN_FILE: tokenFile,
-      }),
+      await runSdkProbe(
+        { op: 'token', credential: { kind: 'workload' }, scopes: [ARM_SCOPE] },
+        {
+          ...h.probeEnv,
+          AZURE_AUTHORITY_HOST: d.authorityHost,
+          AZURE_TENANT_ID: d.tenantId,
+          AZURE_CLIENT_ID: ci().clientId,
+          AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+        },
+      ),
     );
-    expect(result['claims']).toMatchObject({ aud: 'https://management.azure.com', appidacr: '2' });
+    expect(result.claims).toMatchObject({ aud: 'https://management.azure.com', appidacr: '2' });
   });
 
   it('ManagedIdentityCredential uses the IMDS double via AZURE_POD_IDENTITY_AUTHORITY_HOST', async () => {
     const d = h.doubles.description;
     const before = h.doubles.stats().requests['mi.imds'] ?? 0;
     const result = expectOk(
-      await runSdkProbe({ op: 'token', credential: { kind: 'managed', clientId: d.managedIdentity.clientId }, scopes: [ACR_SCOPE] }, {
-        ...h.probeEnv,
-        AZURE_POD_IDENTITY_AUTHORITY_HOST: d.imdsHost,
-      }),
+      await runSdkProbe(
+        { op: 'token', credential: { kind: 'managed', clientId: d.managedIdentity.clientId }, scopes: [ACR_SCOPE] },
+        {
+          ...h.probeEnv,
+          AZURE_POD_IDENTITY_AUTHORITY_HOST: d.imdsHost,
+        },
+      ),
     );
-    expect(result['claims']).toMatchObject({ aud: 'https://containerregistry.azure.net', appid: d.managedIdentity.clientId, oid: d.managedIdentity.objectId });
+    expect(result.claims).toMatchObject({ aud: 'https://containerregistry.azure.net', appid: d.managedIdentity.clientId, oid: d.managedIdentity.objectId });
     expect((h.doubles.stats().requests['mi.imds'] ?? 0) - before).toBeGreaterThanOrEqual(1);
   });
 
@@ -165,10 +173,8 @@ describe('Entra ID double with @azure/identity 4.14', () => {
     const d = h.doubles.description;
     const env = { ...h.probeEnv, IDENTITY_ENDPOINT: d.appServiceIdentityEndpoint, IDENTITY_HEADER: d.managedIdentity.identityHeader };
     const result = expectOk(await runSdkProbe({ op: 'token', credential: { kind: 'managed' }, scopes: [ARM_SCOPE] }, env));
-    expect(result['claims']).toMatchObject({ aud: 'https://management.azure.com', appid: d.managedIdentity.clientId });
-    const wrong = expectError(
-      await runSdkProbe({ op: 'token', credential: { kind: 'managed' }, scopes: [ARM_SCOPE] }, { ...env, IDENTITY_HEADER: 'wrong' }),
-    );
+    expect(result.claims).toMatchObject({ aud: 'https://management.azure.com', appid: d.managedIdentity.clientId });
+    const wrong = expectError(await runSdkProbe({ op: 'token', credential: { kind: 'managed' }, scopes: [ARM_SCOPE] }, { ...env, IDENTITY_HEADER: 'wrong' }));
     expect(wrong.name).toBe('CredentialUnavailableError');
   });
 });
@@ -179,10 +185,10 @@ describe('Entra ID double, raw protocol', () => {
     const res = await h.call(`/${d.tenantId}/v2.0/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
     const meta = res.json() as Record<string, string>;
-    expect(meta['issuer']).toBe(`${d.url}/${d.tenantId}/v2.0`);
-    expect(meta['token_endpoint']).toBe(`${d.url}/${d.tenantId}/oauth2/v2.0/token`);
-    expect(meta['authorization_endpoint']).toBeDefined();
-    const jwksUri = meta['jwks_uri'] ?? '';
+    expect(meta.issuer).toBe(`${d.url}/${d.tenantId}/v2.0`);
+    expect(meta.token_endpoint).toBe(`${d.url}/${d.tenantId}/oauth2/v2.0/token`);
+    expect(meta.authorization_endpoint).toBeDefined();
+    const jwksUri = meta.jwks_uri ?? '';
     const keys = (await h.call(new URL(jwksUri).pathname)).json() as { keys: Array<Record<string, string>> };
     const token = await h.call(`/${d.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
@@ -193,9 +199,9 @@ describe('Entra ID double, raw protocol', () => {
     const { createPublicKey, verify } = await import('node:crypto');
     const [hh, pp, ss] = body.access_token.split('.') as [string, string, string];
     const header = JSON.parse(Buffer.from(hh, 'base64url').toString('utf8')) as { kid: string };
-    const jwk = keys.keys.find((k) => k['kid'] === header.kid);
+    const jwk = keys.keys.find((k) => k.kid === header.kid);
     expect(jwk).toBeDefined();
-    const key = createPublicKey({ key: { kty: 'RSA', n: jwk?.['n'] ?? '', e: jwk?.['e'] ?? '' }, format: 'jwk' });
+    const key = createPublicKey({ key: { kty: 'RSA', n: jwk?.n ?? '', e: jwk?.e ?? '' }, format: 'jwk' });
     expect(verify('sha256', Buffer.from(`${hh}.${pp}`), key, Buffer.from(ss, 'base64url'))).toBe(true);
   });
 
@@ -229,14 +235,25 @@ describe('Entra ID double, raw protocol', () => {
     const ok = await h.call(`${path}&client_id=${d.managedIdentity.clientId}`, { headers: { Metadata: 'true' } });
     expect(ok.status).toBe(200);
     const body = ok.json() as Record<string, string>;
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'client_id', 'expires_in', 'expires_on', 'ext_expires_in', 'not_before', 'resource', 'token_type']);
-    expect(typeof body['expires_on']).toBe('string');
-    expect(decodeJwtPayload(body['access_token'] ?? '')).toMatchObject({ aud: 'https://management.azure.com', xms_mirid: d.managedIdentity.resourceId });
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'client_id',
+      'expires_in',
+      'expires_on',
+      'ext_expires_in',
+      'not_before',
+      'resource',
+      'token_type',
+    ]);
+    expect(typeof body.expires_on).toBe('string');
+    expect(decodeJwtPayload(body.access_token ?? '')).toMatchObject({ aud: 'https://management.azure.com', xms_mirid: d.managedIdentity.resourceId });
   });
 
   it('answers instance discovery in the MSAL shape', async () => {
     const d = h.doubles.description;
-    const res = await h.call(`/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`${d.url}/${d.tenantId}/oauth2/v2.0/authorize`)}`);
+    const res = await h.call(
+      `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(`${d.url}/${d.tenantId}/oauth2/v2.0/authorize`)}`,
+    );
     expect(res.json()).toMatchObject({
       tenant_discovery_endpoint: `${d.url}/${d.tenantId}/v2.0/.well-known/openid-configuration`,
       metadata: [{ aliases: [new URL(d.url).host] }],

@@ -1,17 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import {
-  chartDir,
-  describeSandbox,
-  kubectl,
-  kubectlJson,
-  podReady,
-  run,
-  runOk,
-  uniqueName,
-  waitFor,
-  type PodList,
-  type SandboxInfo,
-} from './sandbox.ts';
+import { chartDir, describeSandbox, kubectl, kubectlJson, podReady, run, runOk, uniqueName, waitFor, type PodList, type SandboxInfo } from './sandbox.ts';
 
 describeSandbox('sandbox cluster and Helm', (sb: SandboxInfo) => {
   const namespaces: string[] = [];
@@ -26,10 +14,9 @@ describeSandbox('sandbox cluster and Helm', (sb: SandboxInfo) => {
   });
 
   it('has the KWOK nodes, all Ready', async () => {
-    const nodes = await kubectlJson<{ items: { metadata: { annotations?: Record<string, string> }; status: { conditions: { type: string; status: string }[] } }[] }>(
-      sb,
-      ['get', 'nodes'],
-    );
+    const nodes = await kubectlJson<{
+      items: { metadata: { annotations?: Record<string, string> }; status: { conditions: { type: string; status: string }[] } }[];
+    }>(sb, ['get', 'nodes']);
     expect(nodes.items.length).toBe(Number(sb.env.SANDBOX_NODES));
     for (const node of nodes.items) {
       expect(node.metadata.annotations?.['kwok.x-k8s.io/node']).toBe('fake');
@@ -62,9 +49,7 @@ describeSandbox('sandbox cluster and Helm', (sb: SandboxInfo) => {
         const list = await kubectlJson<PodList>(sb, ['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=demo']);
         return list.items.length === 3 && list.items.every(podReady) ? list : undefined;
       });
-      const nodeNames = new Set(
-        (await kubectlJson<{ items: { metadata: { name: string } }[] }>(sb, ['get', 'nodes'])).items.map((n) => n.metadata.name),
-      );
+      const nodeNames = new Set((await kubectlJson<{ items: { metadata: { name: string } }[] }>(sb, ['get', 'nodes'])).items.map((n) => n.metadata.name));
       for (const pod of pods.items) {
         expect(pod.status.phase).toBe('Running');
         expect(nodeNames.has(pod.spec.nodeName ?? '')).toBe(true);
@@ -92,10 +77,28 @@ describeSandbox('sandbox cluster and Helm', (sb: SandboxInfo) => {
       const push = await run(sb, sb.env.HELM3!, ['push', `${dir}/slipway-demo-0.1.0.tgz`, repo, '--ca-file', sb.env.SANDBOX_CA_CERT!]);
       expect(push.code, push.stderr).toBe(0);
       expect(push.stdout + push.stderr).toMatch(/Digest: sha256:/);
-      await runOk(sb, sb.env.HELM4!, [
-        'install', 'fromoci', `${repo}/slipway-demo`, '--version', '0.1.0', '--ca-file', sb.env.SANDBOX_CA_CERT!,
-        '-n', ns, '--create-namespace', '--wait=watcher', '--timeout', '60s', '--set', 'replicas=1',
-      ], { timeoutMs: 90_000 });
+      await runOk(
+        sb,
+        sb.env.HELM4!,
+        [
+          'install',
+          'fromoci',
+          `${repo}/slipway-demo`,
+          '--version',
+          '0.1.0',
+          '--ca-file',
+          sb.env.SANDBOX_CA_CERT!,
+          '-n',
+          ns,
+          '--create-namespace',
+          '--wait=watcher',
+          '--timeout',
+          '60s',
+          '--set',
+          'replicas=1',
+        ],
+        { timeoutMs: 90_000 },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

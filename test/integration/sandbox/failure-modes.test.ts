@@ -1,17 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  chartDir,
-  describeSandbox,
-  kubectl,
-  kubectlJson,
-  podReady,
-  runOk,
-  uniqueName,
-  waitFor,
-  type Pod,
-  type PodList,
-  type SandboxInfo,
-} from './sandbox.ts';
+import { chartDir, describeSandbox, kubectl, kubectlJson, podReady, runOk, uniqueName, waitFor, type Pod, type PodList, type SandboxInfo } from './sandbox.ts';
 
 // Each failure mode of test/sandbox/kwok/stages.yaml, selected through the chart's failureMode value.
 describeSandbox('sandbox KWOK failure modes', (sb: SandboxInfo) => {
@@ -52,7 +40,11 @@ describeSandbox('sandbox KWOK failure modes', (sb: SandboxInfo) => {
     );
     expect(container(later)?.state?.waiting?.reason).toBe('CrashLoopBackOff');
     const deploy = await kubectlJson<{ status: { availableReplicas?: number; unavailableReplicas?: number } }>(sb, [
-      'get', 'deployment', 'crash-slipway-demo', '-n', ns,
+      'get',
+      'deployment',
+      'crash-slipway-demo',
+      '-n',
+      ns,
     ]);
     expect(deploy.status.availableReplicas ?? 0).toBe(0);
   });
@@ -78,13 +70,17 @@ describeSandbox('sandbox KWOK failure modes', (sb: SandboxInfo) => {
     const reasons = new Set<string>();
     // Phases seen while a pull error was reported; asserted after the wait, where a failure is not retried away.
     const phases = new Set<string>();
-    await waitFor('ImagePullBackOff', async () => {
-      const p = await pod('pull');
-      const reason = p && container(p)?.state?.waiting?.reason;
-      if (reason) reasons.add(reason);
-      if (p && reason) phases.add(p.status.phase ?? 'unknown');
-      return reason === 'ImagePullBackOff' ? true : undefined;
-    }, { intervalMs: 200 });
+    await waitFor(
+      'ImagePullBackOff',
+      async () => {
+        const p = await pod('pull');
+        const reason = p && container(p)?.state?.waiting?.reason;
+        if (reason) reasons.add(reason);
+        if (p && reason) phases.add(p.status.phase ?? 'unknown');
+        return reason === 'ImagePullBackOff' ? true : undefined;
+      },
+      { intervalMs: 200 },
+    );
     expect([...reasons]).toContain('ErrImagePull');
     expect([...phases]).toEqual(['Pending']);
     const p = (await pod('pull'))!;
@@ -123,10 +119,14 @@ describeSandbox('sandbox KWOK failure modes', (sb: SandboxInfo) => {
       spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'example.invalid/app:1' }] },
     };
     await runOk(sb, sb.env.KUBECTL!, ['--kubeconfig', sb.env.KUBECONFIG!, 'apply', '-f', '-'], { input: JSON.stringify(manifest) });
-    const failed = await waitFor('phase Failed', async () => {
-      const p = await kubectlJson<Pod>(sb, ['get', 'pod', 'oneshot', '-n', ns]);
-      return p.status.phase === 'Failed' ? p : undefined;
-    }, { timeoutMs: 15_000 });
+    const failed = await waitFor(
+      'phase Failed',
+      async () => {
+        const p = await kubectlJson<Pod>(sb, ['get', 'pod', 'oneshot', '-n', ns]);
+        return p.status.phase === 'Failed' ? p : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(container(failed)?.state?.terminated?.exitCode).toBe(1);
     expect(container(failed)?.state?.terminated?.reason).toBe('Error');
   });

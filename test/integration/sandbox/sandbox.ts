@@ -106,12 +106,7 @@ export function run(
 }
 
 /** Like {@link run} but throws with the command's stderr when it fails. */
-export async function runOk(
-  sb: SandboxInfo,
-  file: string,
-  args: string[],
-  options: Parameters<typeof run>[3] = {},
-): Promise<string> {
+export async function runOk(sb: SandboxInfo, file: string, args: string[], options: Parameters<typeof run>[3] = {}): Promise<string> {
   const r = await run(sb, file, args, options);
   if (r.code !== 0) {
     throw new Error(`${path.basename(file)} ${args.join(' ')} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
@@ -128,11 +123,7 @@ export async function kubectlJson<T = unknown>(sb: SandboxInfo, args: string[]):
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  { timeoutMs = 30_000, intervalMs = 250 } = {},
-): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, { timeoutMs = 30_000, intervalMs = 250 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

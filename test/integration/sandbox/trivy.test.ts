@@ -50,7 +50,12 @@ describeSandbox('sandbox Trivy with the offline fixture DB', (sb: SandboxInfo) =
     expect(report.Metadata.OS).toMatchObject({ Family: 'debian' });
     const vulns = (report.Results ?? []).flatMap((res) => res.Vulnerabilities ?? []);
     const byId = new Map(vulns.map((v) => [v.VulnerabilityID, v]));
-    expect(byId.get('CVE-2099-1001')).toMatchObject({ PkgName: 'zlib1g', InstalledVersion: '1:1.2.13.dfsg-1', FixedVersion: '1:1.2.13.dfsg-1+deb12u9', Severity: 'HIGH' });
+    expect(byId.get('CVE-2099-1001')).toMatchObject({
+      PkgName: 'zlib1g',
+      InstalledVersion: '1:1.2.13.dfsg-1',
+      FixedVersion: '1:1.2.13.dfsg-1+deb12u9',
+      Severity: 'HIGH',
+    });
     expect(byId.get('CVE-2099-1002')).toMatchObject({ PkgName: 'lodash', InstalledVersion: '4.17.11', FixedVersion: '4.17.12', Severity: 'CRITICAL' });
     expect(byId.get('CVE-2099-1003')).toMatchObject({ PkgName: 'zlib1g', Severity: 'LOW' });
     expect(byId.get('CVE-2099-1003')?.FixedVersion ?? '').toBe('');

@@ -37,14 +37,23 @@ describeSandbox('scan with the sandbox Trivy and its offline DB', (sb: SandboxIn
     expect(run.exitCode, run.stdout).toBe(1);
     expect(run.outputs).toMatchObject({ passed: 'false', critical: '1', high: '1', medium: '0', low: '1', unknown: '0', 'trivy-version': '0.74.0' });
     expect(run.outputs.reason).toBe('CRITICAL>0 broken: 1 CRITICAL finding(s); HIGH>0 broken: 1 HIGH finding(s)');
-    expect(JSON.parse(run.outputs['top-findings'] as string)[0]).toMatchObject({ id: 'CVE-2099-1002', severity: 'CRITICAL', package: 'lodash', fixed: '4.17.12' });
+    expect(JSON.parse(run.outputs['top-findings'] as string)[0]).toMatchObject({
+      id: 'CVE-2099-1002',
+      severity: 'CRITICAL',
+      package: 'lodash',
+      fixed: '4.17.12',
+    });
     expect(run.stdout).toContain('::error::scan gate failed: CRITICAL>0 broken');
     expect(run.summary).toContain('### Slipway scan ❌ failed');
   });
 
   it('Azure Pipelines: the same verdict, as output variables and a Failed result', async () => {
     const given = inputs();
-    const run = await runAzureTask('SlipwayScanV1', { layout: given.layout, cacheDir: given['cache-dir'], offline: 'true' }, { ...env(), SYSTEM_DEFAULTWORKINGDIRECTORY: work });
+    const run = await runAzureTask(
+      'SlipwayScanV1',
+      { layout: given.layout, cacheDir: given['cache-dir'], offline: 'true' },
+      { ...env(), SYSTEM_DEFAULTWORKINGDIRECTORY: work },
+    );
     expect(run.exitCode, run.stdout).toBe(1);
     expect(run.result).toBe('Failed');
     expect(run.outputs).toMatchObject({ passed: 'false', critical: '1', high: '1', low: '1' });
@@ -52,22 +61,37 @@ describeSandbox('scan with the sandbox Trivy and its offline DB', (sb: SandboxIn
 
   it('CLI: the same verdict in --json, and it passes once the findings are ignored (with reports written)', async () => {
     const cli = (args: Record<string, string>) =>
-      runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'], env(), work);
+      runProcess(
+        process.execPath,
+        [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'],
+        env(),
+        work,
+      );
     const failing = await cli(inputs());
     expect(failing.exitCode).toBe(1);
     expect(JSON.parse(failing.stdout).result.counts).toEqual({ UNKNOWN: 0, LOW: 1, MEDIUM: 0, HIGH: 1, CRITICAL: 1 });
 
-    writeFileSync(path.join(work, '.trivyignore.yaml'), [
-      'vulnerabilities:',
-      '  - id: CVE-2099-1002',
-      '    purls: ["pkg:npm/lodash@4.17.11"]',
-      '    statement: not reachable from our code',
-      '    expired_at: 2099-01-01',
-      '  - id: CVE-2099-1001',
-      '    expired_at: 2099-01-01',
-    ].join('\n'));
+    writeFileSync(
+      path.join(work, '.trivyignore.yaml'),
+      [
+        'vulnerabilities:',
+        '  - id: CVE-2099-1002',
+        '    purls: ["pkg:npm/lodash@4.17.11"]',
+        '    statement: not reachable from our code',
+        '    expired_at: 2099-01-01',
+        '  - id: CVE-2099-1001',
+        '    expired_at: 2099-01-01',
+      ].join('\n'),
+    );
     const reports = path.join(work, 'reports');
-    const passing = await cli(inputs({ 'sarif-file': `${reports}/trivy.sarif`, 'junit-file': `${reports}/trivy.xml`, 'json-file': `${reports}/trivy.json`, 'cyclonedx-file': `${reports}/sbom.cdx.json` }));
+    const passing = await cli(
+      inputs({
+        'sarif-file': `${reports}/trivy.sarif`,
+        'junit-file': `${reports}/trivy.xml`,
+        'json-file': `${reports}/trivy.json`,
+        'cyclonedx-file': `${reports}/sbom.cdx.json`,
+      }),
+    );
     rmSync(path.join(work, '.trivyignore.yaml'));
     expect(passing.exitCode, passing.stderr).toBe(0);
     const document = JSON.parse(passing.stdout);
@@ -164,7 +188,12 @@ describeSandbox('scan: DB mirrors and registry images', (sb: SandboxInfo) => {
     NODE_EXTRA_CA_CERTS: sb.env.SANDBOX_CA_CERT as string,
   });
   const cli = (args: Record<string, string>) =>
-    runProcess(process.execPath, [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'], env(), work);
+    runProcess(
+      process.execPath,
+      [path.join(repoRoot, 'packages/cli/dist/slipway.mjs'), 'scan', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json'],
+      env(),
+      work,
+    );
 
   beforeAll(async () => {
     image = await buildTestImage(sb, 'scan-remote');
@@ -190,19 +219,38 @@ describeSandbox('scan: DB mirrors and registry images', (sb: SandboxInfo) => {
     };
     const layer = put(readFileSync(tarball));
     const config = put(Buffer.from('{}'));
-    const manifest = put(Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.aquasec.trivy.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.aquasec.trivy.db.layer.v1.tar+gzip', ...layer, annotations: { 'org.opencontainers.image.title': 'db.tar.gz' } }],
-    })));
+    const manifest = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.aquasec.trivy.config.v1+json', ...config },
+          layers: [
+            { mediaType: 'application/vnd.aquasec.trivy.db.layer.v1.tar+gzip', ...layer, annotations: { 'org.opencontainers.image.title': 'db.tar.gz' } },
+          ],
+        }),
+      ),
+    );
     writeFileSync(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-    writeFileSync(path.join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': '2' } }] }));
-    execFileSync('skopeo', ['copy', '--dest-cert-dir', sb.env.SANDBOX_CERT_DIR as string, `oci:${layout}:2`, `docker://${sb.env.REGISTRY}/mirror/trivy-db:2`], { stdio: 'pipe' });
+    writeFileSync(
+      path.join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': '2' } }],
+      }),
+    );
+    execFileSync('skopeo', ['copy', '--dest-cert-dir', sb.env.SANDBOX_CERT_DIR as string, `oci:${layout}:2`, `docker://${sb.env.REGISTRY}/mirror/trivy-db:2`], {
+      stdio: 'pipe',
+    });
 
     await image.buildah(['push', image.localRef, `oci:${path.join(work, 'app')}:app`]);
     const cache = mkdtempSync(path.join(work, 'cache-'));
-    const run = await cli({ layout: path.join(work, 'app'), 'cache-dir': cache, 'db-repositories': `127.0.0.1:9/unreachable/trivy-db:2,${sb.env.REGISTRY}/mirror/trivy-db:2`, 'db-retries': '2' });
+    const run = await cli({
+      layout: path.join(work, 'app'),
+      'cache-dir': cache,
+      'db-repositories': `127.0.0.1:9/unreachable/trivy-db:2,${sb.env.REGISTRY}/mirror/trivy-db:2`,
+      'db-retries': '2',
+    });
     expect(run.exitCode, run.stderr).toBe(1);
     expect(run.stderr).toContain('Trivy DB download from 127.0.0.1:9/unreachable/trivy-db:2 failed (attempt 1/2)');
     expect(run.stderr).toContain('(attempt 2/2)');
@@ -247,11 +295,25 @@ describeSandbox('scan: DB mirrors and registry images', (sb: SandboxInfo) => {
 
   it('scans an image in an authenticated registry, the password reaching Trivy only through its environment', async () => {
     const reference = `${sb.env.REGISTRY_AUTH}/team/app:1`;
-    await image.buildah(['push', '--cert-dir', sb.env.SANDBOX_CERT_DIR as string, '--creds', `${sb.env.REGISTRY_AUTH_USER}:${sb.env.REGISTRY_AUTH_PASSWORD}`, image.localRef, `docker://${reference}`]);
+    await image.buildah([
+      'push',
+      '--cert-dir',
+      sb.env.SANDBOX_CERT_DIR as string,
+      '--creds',
+      `${sb.env.REGISTRY_AUTH_USER}:${sb.env.REGISTRY_AUTH_PASSWORD}`,
+      image.localRef,
+      `docker://${reference}`,
+    ]);
     const cache = mkdtempSync(path.join(work, 'cache-'));
     cpSync(path.join(sb.env.TRIVY_CACHE_DIR as string, 'db'), path.join(cache, 'db'), { recursive: true });
     const password = sb.env.REGISTRY_AUTH_PASSWORD as string;
-    const run = await cli({ image: reference, 'registry-username': sb.env.REGISTRY_AUTH_USER as string, 'registry-password': password, 'cache-dir': cache, offline: 'true' });
+    const run = await cli({
+      image: reference,
+      'registry-username': sb.env.REGISTRY_AUTH_USER as string,
+      'registry-password': password,
+      'cache-dir': cache,
+      offline: 'true',
+    });
     expect(run.exitCode, run.stderr).toBe(1);
     expect(JSON.parse(run.stdout).result.counts).toMatchObject({ CRITICAL: 1, HIGH: 1, LOW: 1 });
     expect(run.stderr).toContain('--image-src remote');

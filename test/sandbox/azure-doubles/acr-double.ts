@@ -129,7 +129,12 @@ export class AcrDouble {
     const aad = form.get('access_token') ?? '';
     const check = checkEntraAccessToken(this.ctx, aad, ACR_EXCHANGE_AUDIENCES);
     if (!check.ok) {
-      const why = check.reason === 'expired' ? 'the access token is expired' : check.reason === 'audience' ? 'the access token has an invalid audience' : 'the access token is invalid';
+      const why =
+        check.reason === 'expired'
+          ? 'the access token is expired'
+          : check.reason === 'audience'
+            ? 'the access token has an invalid audience'
+            : 'the access token is invalid';
       sendJson(res, 401, acrErrors('UNAUTHORIZED', `${why}.`));
       return;
     }
@@ -262,7 +267,9 @@ export class AcrDouble {
         needed.push({ type: 'repository', name: from, actions: ['pull'] });
         kind = 'v2.upload.mount';
       } else {
-        kind = { POST: 'v2.upload.start', PATCH: 'v2.upload.patch', PUT: 'v2.upload.put', GET: 'v2.upload.status', DELETE: 'v2.upload.cancel' }[method] ?? `v2.upload.${verb}`;
+        kind =
+          { POST: 'v2.upload.start', PATCH: 'v2.upload.patch', PUT: 'v2.upload.put', GET: 'v2.upload.status', DELETE: 'v2.upload.cancel' }[method] ??
+          `v2.upload.${verb}`;
       }
     } else if (section === 'blobs') kind = `v2.blob.${verb}`;
     else kind = section === 'tags' ? 'v2.tags.list' : 'v2.referrers';
@@ -307,15 +314,24 @@ export class AcrDouble {
 
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
-    headers['host'] = upstream.host;
+    headers.host = upstream.host;
     const upReq = httpsRequest(
-      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method, path: `${url.pathname}${url.search}`, headers, agent: this.agent },
+      {
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+        agent: this.agent,
+      },
       (upRes) => {
         const out: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) out[k] = v;
         const location = upRes.headers.location;
-        if (location && location.startsWith(upstream.origin)) out['location'] = location.slice(upstream.origin.length);
-        if (info.kind === 'v2.manifest.put' && upRes.statusCode === 201) this.noteManifest(info.repo ?? '', info.rest ?? '', upRes.headers['docker-content-digest']);
+        if (location?.startsWith(upstream.origin)) out.location = location.slice(upstream.origin.length);
+        if (info.kind === 'v2.manifest.put' && upRes.statusCode === 201)
+          this.noteManifest(info.repo ?? '', info.rest ?? '', upRes.headers['docker-content-digest']);
         res.writeHead(upRes.statusCode ?? 502, out);
         let sent = 0;
         const limit = fault?.kind === 'reset-mid-body' ? (fault.afterBytes ?? 1024) : Infinity;
@@ -456,22 +472,22 @@ export class AcrDouble {
       tags,
       changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true, quarantineState: 'Passed' },
     };
-    if (manifest.config?.mediaType) attrs['configMediaType'] = manifest.config.mediaType;
+    if (manifest.config?.mediaType) attrs.configMediaType = manifest.config.mediaType;
     const configMediaType = manifest.config?.mediaType ?? '';
     if (manifest.config?.digest && /image\.config\.v1\+json|container\.image\.v1\+json/.test(configMediaType) && (manifest.config.size ?? 0) < 1024 * 1024) {
       const c = await this.upstreamCall('GET', `/v2/${repo}/blobs/${manifest.config.digest}`);
       if (c.status === 200) {
         try {
           const config = JSON.parse(c.body.toString('utf8')) as { architecture?: string; os?: string };
-          if (config.architecture) attrs['architecture'] = config.architecture;
-          if (config.os) attrs['os'] = config.os;
+          if (config.architecture) attrs.architecture = config.architecture;
+          if (config.os) attrs.os = config.os;
         } catch {
           // Not JSON: leave architecture/os unset, as ACR does for non-image artifacts.
         }
       }
     }
     if (manifest.manifests) {
-      attrs['references'] = manifest.manifests.map((m) => ({ digest: m.digest, architecture: m.platform?.architecture, os: m.platform?.os }));
+      attrs.references = manifest.manifests.map((m) => ({ digest: m.digest, architecture: m.platform?.architecture, os: m.platform?.os }));
     }
     return attrs;
   }
@@ -492,7 +508,7 @@ export class AcrDouble {
   }
 
   private sortByTime<T extends Record<string, unknown>>(items: T[], orderby: string | null, nameKey: string): T[] {
-    const byTime = (a: T, b: T): number => String(a['lastUpdateTime']).localeCompare(String(b['lastUpdateTime']));
+    const byTime = (a: T, b: T): number => String(a.lastUpdateTime).localeCompare(String(b.lastUpdateTime));
     if (orderby === 'timedesc') return [...items].sort((a, b) => byTime(b, a));
     if (orderby === 'timeasc') return [...items].sort(byTime);
     return [...items].sort((a, b) => String(a[nameKey]).localeCompare(String(b[nameKey])));
@@ -563,12 +579,16 @@ export class AcrDouble {
       const digestFilter = url.searchParams.get('digest');
       let items = await Promise.all(known.filter((k) => !digestFilter || k.digest === digestFilter).map((k) => this.tagAttributes(repo, k.tag, k.digest)));
       items = this.sortByTime(items, url.searchParams.get('orderby'), 'name');
-      sendJson(res, 200, { registry, imageName: repo, tags: this.page(res, url, items, (i) => String(i['name'])) });
+      sendJson(res, 200, { registry, imageName: repo, tags: this.page(res, url, items, (i) => String(i.name)) });
       return;
     }
     const digests = [...new Set(known.map((k) => k.digest))];
     if (ref) {
-      const attrs = await this.manifestAttributes(repo, ref, known.filter((k) => k.digest === ref).map((k) => k.tag));
+      const attrs = await this.manifestAttributes(
+        repo,
+        ref,
+        known.filter((k) => k.digest === ref).map((k) => k.tag),
+      );
       if (!attrs) {
         sendJson(res, 404, acrErrors('MANIFEST_UNKNOWN', 'manifest unknown', { name: repo, reference: ref }));
         return;
@@ -576,10 +596,18 @@ export class AcrDouble {
       sendJson(res, 200, { registry, imageName: repo, manifest: attrs });
       return;
     }
-    const all = await Promise.all(digests.map((d) => this.manifestAttributes(repo, d, known.filter((k) => k.digest === d).map((k) => k.tag))));
+    const all = await Promise.all(
+      digests.map((d) =>
+        this.manifestAttributes(
+          repo,
+          d,
+          known.filter((k) => k.digest === d).map((k) => k.tag),
+        ),
+      ),
+    );
     let items = all.filter((a): a is Record<string, unknown> => a !== undefined);
     items = this.sortByTime(items, url.searchParams.get('orderby'), 'digest');
-    sendJson(res, 200, { registry, imageName: repo, manifests: this.page(res, url, items, (i) => String(i['digest'])) });
+    sendJson(res, 200, { registry, imageName: repo, manifests: this.page(res, url, items, (i) => String(i.digest)) });
   }
 
   /** Routes `/oauth2/*`, `/v2/*` and `/acr/v1/*`; returns false for other paths. */

@@ -36,7 +36,10 @@ export function parseScopes(values: readonly string[]): AccessEntry[] {
       entries.push({
         type: scope.slice(0, first),
         name: scope.slice(first + 1, last),
-        actions: scope.slice(last + 1).split(',').filter((a) => a !== ''),
+        actions: scope
+          .slice(last + 1)
+          .split(',')
+          .filter((a) => a !== ''),
       });
     }
   }
@@ -57,8 +60,8 @@ function allowedActions(subject: AcrSubject, type: string): string[] | '*' {
   if (type === 'registry') return roles.some((r) => r === 'AcrPull' || r === 'AcrPush' || r === 'Reader') ? '*' : [];
   if (type !== 'repository') return [];
   const actions = new Set<string>();
-  if (roles.includes('AcrPull')) ['pull', 'metadata_read'].forEach((a) => actions.add(a));
-  if (roles.includes('AcrPush')) ['pull', 'push', 'metadata_read', 'metadata_write'].forEach((a) => actions.add(a));
+  if (roles.includes('AcrPull')) for (const a of ['pull', 'metadata_read']) actions.add(a);
+  if (roles.includes('AcrPush')) for (const a of ['pull', 'push', 'metadata_read', 'metadata_write']) actions.add(a);
   if (roles.includes('AcrDelete')) actions.add('delete');
   if (roles.includes('Reader')) actions.add('metadata_read');
   return [...actions];
@@ -76,9 +79,7 @@ export function grantAccess(subject: AcrSubject, requested: readonly AccessEntry
 /** True when `granted` covers every action of every `needed` entry. */
 export function covers(granted: readonly AccessEntry[], needed: readonly AccessEntry[]): boolean {
   return needed.every((n) =>
-    n.actions.every((action) =>
-      granted.some((g) => g.type === n.type && g.name === n.name && (g.actions.includes(action) || g.actions.includes('*'))),
-    ),
+    n.actions.every((action) => granted.some((g) => g.type === n.type && g.name === n.name && (g.actions.includes(action) || g.actions.includes('*')))),
   );
 }
 
@@ -147,12 +148,12 @@ export function checkAcrToken(ctx: DoublesContext, token: string, grantType: 're
 
 /** Reads the `access` claim of an ACR access token. */
 export function accessOf(claims: JwtClaims): AccessEntry[] {
-  const raw = claims['access'];
+  const raw = claims.access;
   if (!Array.isArray(raw)) return [];
   return raw.flatMap((e: unknown) => {
     if (typeof e !== 'object' || e === null) return [];
     const r = e as Record<string, unknown>;
-    if (typeof r['type'] !== 'string' || typeof r['name'] !== 'string' || !Array.isArray(r['actions'])) return [];
-    return [{ type: r['type'], name: r['name'], actions: r['actions'].filter((a): a is string => typeof a === 'string') }];
+    if (typeof r.type !== 'string' || typeof r.name !== 'string' || !Array.isArray(r.actions)) return [];
+    return [{ type: r.type, name: r.name, actions: r.actions.filter((a): a is string => typeof a === 'string') }];
   });
 }

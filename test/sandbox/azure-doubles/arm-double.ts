@@ -26,11 +26,7 @@ const CLUSTER_PATH =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters(?:\/([^/]+)(?:\/(listClusterUserCredential|listClusterAdminCredential))?)?$/i;
 
 const ACTION_ROLES: Record<string, AzureRoleName[]> = {
-  'Microsoft.ContainerService/managedClusters/read': [
-    'Reader',
-    'Azure Kubernetes Service Cluster User Role',
-    'Azure Kubernetes Service Cluster Admin Role',
-  ],
+  'Microsoft.ContainerService/managedClusters/read': ['Reader', 'Azure Kubernetes Service Cluster User Role', 'Azure Kubernetes Service Cluster Admin Role'],
   'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action': [
     'Azure Kubernetes Service Cluster User Role',
     'Azure Kubernetes Service Cluster Admin Role',
@@ -58,13 +54,22 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
   const method = req.method ?? 'GET';
   const requestId = randomUUID();
   res.setHeader('x-ms-request-id', requestId);
-  res.setHeader('x-ms-correlation-request-id', typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId);
+  res.setHeader(
+    'x-ms-correlation-request-id',
+    typeof req.headers['x-ms-correlation-request-id'] === 'string' ? req.headers['x-ms-correlation-request-id'] : requestId,
+  );
   if (method === 'POST') await readBody(req).catch(() => Buffer.alloc(0));
   ctx.stats.request('arm');
 
   const auth = parseAuthorization(req);
-  if (!auth || auth.scheme !== 'bearer') {
-    armError(res, 401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", challenge(ctx, 'invalid_token', "The authentication failed because of missing 'Authorization' header."));
+  if (auth?.scheme !== 'bearer') {
+    armError(
+      res,
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is missing.",
+      challenge(ctx, 'invalid_token', "The authentication failed because of missing 'Authorization' header."),
+    );
     return true;
   }
   const check = checkEntraAccessToken(ctx, auth.token, ARM_AUDIENCES);
@@ -76,7 +81,9 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
     } else if (check.reason === 'audience') {
       const aud = check.claims ? stringClaim(check.claims, 'aud') : undefined;
       armError(
-        res, 401, 'InvalidAuthenticationTokenAudience',
+        res,
+        401,
+        'InvalidAuthenticationTokenAudience',
         `The access token has been obtained for wrong audience or resource '${aud ?? ''}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
         challenge(ctx, 'invalid_token', 'The access token has an invalid audience.'),
       );
@@ -92,7 +99,12 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
     return true;
   }
   if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) {
-    armError(res, 400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '2024-09-01,2025-10-01,2026-06-01'.`);
+    armError(
+      res,
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '2024-09-01,2025-10-01,2026-06-01'.`,
+    );
     return true;
   }
 
@@ -126,7 +138,9 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
   const principal = check.principal;
   if (!principal.roles.some((r) => (ACTION_ROLES[action] ?? []).includes(r))) {
     armError(
-      res, 403, 'AuthorizationFailed',
+      res,
+      403,
+      'AuthorizationFailed',
       `The client '${principal.appId}' with object id '${principal.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
     );
     return true;
@@ -137,7 +151,9 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
   }
   if (name.toLowerCase() !== cluster.name.toLowerCase()) {
     armError(
-      res, 404, 'ResourceNotFound',
+      res,
+      404,
+      'ResourceNotFound',
       `The Resource 'Microsoft.ContainerService/managedClusters/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
     );
     return true;

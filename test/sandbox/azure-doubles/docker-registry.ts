@@ -38,7 +38,13 @@ function probe(url: string, ca: string): Promise<number> {
   });
 }
 
-export async function startDockerRegistry(options: { dir: string; certPath: string; keyPath: string; caCert: string; binary?: string }): Promise<RunningRegistry> {
+export async function startDockerRegistry(options: {
+  dir: string;
+  certPath: string;
+  keyPath: string;
+  caCert: string;
+  binary?: string;
+}): Promise<RunningRegistry> {
   const port = await freePort();
   const storage = join(options.dir, 'registry-data');
   await mkdir(storage, { recursive: true });

@@ -47,19 +47,14 @@ function isoSeconds(epochSeconds: number): string {
 }
 
 function aadTimestamp(): string {
-  return new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Sends an Entra error body: `{error, error_description: "AADSTSxxxx: … Trace ID … Correlation ID … Timestamp …", error_codes, …}`. */
-function sendAadError(
-  ctx: DoublesContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  error: string,
-  code: number,
-  message: string,
-): void {
+function sendAadError(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, status: number, error: string, code: number, message: string): void {
   const traceId = randomUUID();
   const header = req.headers['client-request-id'];
   const correlationId = typeof header === 'string' && header ? header : randomUUID();
@@ -165,7 +160,27 @@ function openIdConfiguration(ctx: DoublesContext, tenantSegment: string): Record
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     kerberos_endpoint: `${base}/kerberos`,
     tenant_region_scope: 'EU',
     cloud_instance_name: 'microsoftonline.com',
@@ -182,13 +197,7 @@ function tenantKnown(ctx: DoublesContext, segment: string): boolean {
 type ClientAuthResult = { ok: true; appidacr: '1' | '2' } | { ok: false };
 
 /** Validates a federated client assertion against the app's federated identity credentials. */
-function checkClientAssertion(
-  ctx: DoublesContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  app: EntraApp,
-  assertion: string,
-): ClientAuthResult {
+function checkClientAssertion(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, app: EntraApp, assertion: string): ClientAuthResult {
   const jwt = decodeJwt(assertion);
   if (!jwt) {
     sendAadError(ctx, req, res, 400, 'invalid_request', 50027, 'JWT token is invalid or malformed.');
@@ -197,7 +206,7 @@ function checkClientAssertion(
   const claims = jwt.payload;
   const iss = stringClaim(claims, 'iss') ?? '';
   const sub = stringClaim(claims, 'sub') ?? '';
-  const audClaim = claims['aud'];
+  const audClaim = claims.aud;
   const auds = Array.isArray(audClaim) ? audClaim.filter((a): a is string => typeof a === 'string') : typeof audClaim === 'string' ? [audClaim] : [];
   const now = nowSeconds();
   const exp = numericClaim(claims, 'exp');
@@ -205,7 +214,12 @@ function checkClientAssertion(
   // Entra tolerates 5 minutes of clock skew on nbf, none on exp.
   if (exp === undefined || exp <= now || (nbf !== undefined && nbf > now + 300)) {
     sendAadError(
-      ctx, req, res, 401, 'invalid_client', 700024,
+      ctx,
+      req,
+      res,
+      401,
+      'invalid_client',
+      700024,
       `Client assertion is not within its valid time range. Current time: ${isoSeconds(now)}, assertion valid from ${isoSeconds(nbf ?? 0)}, expiry time of assertion ${isoSeconds(exp ?? 0)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
     );
     return { ok: false };
@@ -226,7 +240,12 @@ function checkClientAssertion(
   const byIssuer = app.federatedCredentials.filter((f) => f.issuer === iss);
   if (byIssuer.length === 0) {
     sendAadError(
-      ctx, req, res, 401, 'invalid_client', 700211,
+      ctx,
+      req,
+      res,
+      401,
+      'invalid_client',
+      700211,
       `No matching federated identity record found for presented assertion issuer '${iss}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
     );
     return { ok: false };
@@ -235,14 +254,24 @@ function checkClientAssertion(
   const bySubject = byIssuer.filter((f) => f.subject === sub);
   if (bySubject.length === 0) {
     sendAadError(
-      ctx, req, res, 401, 'invalid_client', 700213,
+      ctx,
+      req,
+      res,
+      401,
+      'invalid_client',
+      700213,
       `No matching federated identity record found for presented assertion subject '${sub}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
     );
     return { ok: false };
   }
   if (!bySubject.some((f) => auds.some((a) => f.audiences.includes(a)))) {
     sendAadError(
-      ctx, req, res, 400, 'invalid_request', 70021,
+      ctx,
+      req,
+      res,
+      400,
+      'invalid_request',
+      70021,
       `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${auds.join(',')}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
     );
     return { ok: false };
@@ -261,7 +290,15 @@ function checkClientAssertion(
 
 async function handleTokenRequest(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
   if (tenant.toLowerCase() !== ctx.tenantId) {
-    sendAadError(ctx, req, res, 400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    sendAadError(
+      ctx,
+      req,
+      res,
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
     return;
   }
   const form = await readForm(req);
@@ -282,7 +319,12 @@ async function handleTokenRequest(ctx: DoublesContext, req: IncomingMessage, res
   const app = ctx.apps.find((a) => a.clientId === clientId);
   if (!app) {
     sendAadError(
-      ctx, req, res, 400, 'unauthorized_client', 700016,
+      ctx,
+      req,
+      res,
+      400,
+      'unauthorized_client',
+      700016,
       `Application with identifier '${clientId}' was not found in the directory '${ctx.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     );
     return;
@@ -296,20 +338,38 @@ async function handleTokenRequest(ctx: DoublesContext, req: IncomingMessage, res
   const badScope = scopes.find((s) => !s.endsWith('/.default'));
   if (badScope !== undefined) {
     sendAadError(
-      ctx, req, res, 400, 'invalid_scope', 1002012,
+      ctx,
+      req,
+      res,
+      400,
+      'invalid_scope',
+      1002012,
       `The provided value for scope ${badScope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     );
     return;
   }
   if (scopes.length !== 1) {
-    sendAadError(ctx, req, res, 400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`);
+    sendAadError(
+      ctx,
+      req,
+      res,
+      400,
+      'invalid_scope',
+      70011,
+      `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+    );
     return;
   }
   const requested = (scopes[0] as string).slice(0, -'/.default'.length);
   const resource = knownResource(requested);
   if (!resource) {
     sendAadError(
-      ctx, req, res, 400, 'invalid_resource', 500011,
+      ctx,
+      req,
+      res,
+      400,
+      'invalid_resource',
+      500011,
       `The resource principal named ${requested} was not found in the tenant named ${ctx.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     );
     return;
@@ -321,7 +381,12 @@ async function handleTokenRequest(ctx: DoublesContext, req: IncomingMessage, res
   if (secret !== null) {
     if (!app.secrets.includes(secret)) {
       sendAadError(
-        ctx, req, res, 401, 'invalid_client', 7000215,
+        ctx,
+        req,
+        res,
+        401,
+        'invalid_client',
+        7000215,
         `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
       );
       return;
@@ -331,7 +396,15 @@ async function handleTokenRequest(ctx: DoublesContext, req: IncomingMessage, res
     auth = checkClientAssertion(ctx, req, res, app, assertion);
     if (!auth.ok) return;
   } else {
-    sendAadError(ctx, req, res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    sendAadError(
+      ctx,
+      req,
+      res,
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
     return;
   }
   const issued = issueEntraAccessToken(ctx, { objectId: app.objectId, appId: app.clientId, roles: app.roles }, resource, auth.appidacr);
@@ -429,7 +502,7 @@ export async function handleEntraRequest(ctx: DoublesContext, req: IncomingMessa
   // msal-node builds the IMDS URL with a trailing slash; real IMDS accepts both forms.
   if ((path === '/metadata/identity/oauth2/token' || path === '/metadata/identity/oauth2/token/') && method === 'GET') {
     ctx.stats.request('mi.imds');
-    if (req.headers['metadata'] !== 'true') {
+    if (req.headers.metadata !== 'true') {
       sendJson(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
       return true;
     }
@@ -487,13 +560,13 @@ export async function handleEntraRequest(ctx: DoublesContext, req: IncomingMessa
     }
     if (rest === '/token' && method === 'POST') {
       const body = (await readJson(req)) as Record<string, unknown>;
-      const subject = body['subject'];
+      const subject = body.subject;
       if (typeof subject !== 'string' || subject === '') {
         sendJson(res, 400, { error: 'subject (string) is required' });
         return true;
       }
       const num = (k: string): number | undefined => (typeof body[k] === 'number' ? (body[k] as number) : undefined);
-      const audience = typeof body['audience'] === 'string' ? body['audience'] : undefined;
+      const audience = typeof body.audience === 'string' ? body.audience : undefined;
       const lifetimeSeconds = num('lifetimeSeconds');
       const issuedAtOffsetSeconds = num('issuedAtOffsetSeconds');
       sendJson(res, 200, {
@@ -523,7 +596,15 @@ export async function handleEntraRequest(ctx: DoublesContext, req: IncomingMessa
     return true;
   }
   if (!tenantKnown(ctx, tenant)) {
-    sendAadError(ctx, req, res, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    sendAadError(
+      ctx,
+      req,
+      res,
+      400,
+      'invalid_tenant',
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
     return true;
   }
   if (what === 'discovery/v2.0/keys') {

@@ -28,11 +28,11 @@ export function isFaultRule(value: unknown): value is FaultRule {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    (v['kind'] === 'status-503' || v['kind'] === 'reset' || v['kind'] === 'reset-mid-body' || v['kind'] === 'expire-tokens') &&
-    typeof v['pathPattern'] === 'string' &&
-    (v['method'] === undefined || typeof v['method'] === 'string') &&
-    (v['count'] === undefined || (typeof v['count'] === 'number' && v['count'] > 0)) &&
-    (v['afterBytes'] === undefined || (typeof v['afterBytes'] === 'number' && v['afterBytes'] >= 0))
+    (v.kind === 'status-503' || v.kind === 'reset' || v.kind === 'reset-mid-body' || v.kind === 'expire-tokens') &&
+    typeof v.pathPattern === 'string' &&
+    (v.method === undefined || typeof v.method === 'string') &&
+    (v.count === undefined || (typeof v.count === 'number' && v.count > 0)) &&
+    (v.afterBytes === undefined || (typeof v.afterBytes === 'number' && v.afterBytes >= 0))
   );
 }
 
@@ -49,9 +49,7 @@ export class FaultInjector {
 
   /** Consumes and returns the first armed fault matching the request, if any. */
   take(method: string, pathWithQuery: string): FaultRule | undefined {
-    const hit = this.armed.find(
-      (f) => f.remaining > 0 && (!f.rule.method || f.rule.method.toUpperCase() === method) && f.regex.test(pathWithQuery),
-    );
+    const hit = this.armed.find((f) => f.remaining > 0 && (!f.rule.method || f.rule.method.toUpperCase() === method) && f.regex.test(pathWithQuery));
     if (!hit) return undefined;
     hit.remaining -= 1;
     this.armed = this.armed.filter((f) => f.remaining > 0);

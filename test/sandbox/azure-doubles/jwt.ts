@@ -59,7 +59,7 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 
 /** True when `jwt` is RS256-signed by `key` (the `kid` must match too). */
 export function hasValidSignature(jwt: DecodedJwt, key: JwtSigningKey): boolean {
-  if (jwt.header['alg'] !== 'RS256' || jwt.header['kid'] !== key.kid) return false;
+  if (jwt.header.alg !== 'RS256' || jwt.header.kid !== key.kid) return false;
   return verify('sha256', Buffer.from(jwt.signingInput), key.publicKey, jwt.signature);
 }
 
@@ -89,9 +89,9 @@ export function stringClaim(claims: JwtClaims, name: string): string | undefined
  * Returns the matched certificate's index, or undefined.
  */
 export function matchCertificateAssertion(jwt: DecodedJwt, certificates: readonly string[]): number | undefined {
-  const alg = jwt.header['alg'];
+  const alg = jwt.header.alg;
   const sha256 = typeof jwt.header['x5t#S256'] === 'string' ? (jwt.header['x5t#S256'] as string) : undefined;
-  const sha1 = typeof jwt.header['x5t'] === 'string' ? (jwt.header['x5t'] as string) : undefined;
+  const sha1 = typeof jwt.header.x5t === 'string' ? (jwt.header.x5t as string) : undefined;
   for (const [index, pem] of certificates.entries()) {
     const certificate = new X509Certificate(pem);
     const thumbprint = (fingerprint: string) => Buffer.from(fingerprint.replace(/:/g, ''), 'hex').toString('base64url');
@@ -100,7 +100,12 @@ export function matchCertificateAssertion(jwt: DecodedJwt, certificates: readonl
     const data = Buffer.from(jwt.signingInput);
     const ok =
       alg === 'PS256'
-        ? verify('sha256', data, { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, jwt.signature)
+        ? verify(
+            'sha256',
+            data,
+            { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+            jwt.signature,
+          )
         : alg === 'RS256' && verify('sha256', data, certificate.publicKey, jwt.signature);
     return ok ? index : undefined;
   }

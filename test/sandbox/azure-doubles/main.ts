@@ -35,28 +35,28 @@ async function main(): Promise<void> {
   const runDir = resolve(required('SANDBOX_RUN_DIR'));
   const certPath = required('SANDBOX_TLS_CERT');
   const keyPath = required('SANDBOX_TLS_KEY');
-  const caPath = process.env['SANDBOX_CA_CERT'];
-  const upstream = process.env['SANDBOX_REGISTRY_UPSTREAM'];
-  const kubeconfigPath = process.env['SANDBOX_KUBECONFIG'];
-  const adminKubeconfigPath = process.env['SANDBOX_ADMIN_KUBECONFIG'];
-  const adminPassword = process.env['SANDBOX_ACR_ADMIN_PASSWORD'];
-  const port = Number(process.env['SANDBOX_AZURE_PORT'] ?? '0');
+  const caPath = process.env.SANDBOX_CA_CERT;
+  const upstream = process.env.SANDBOX_REGISTRY_UPSTREAM;
+  const kubeconfigPath = process.env.SANDBOX_KUBECONFIG;
+  const adminKubeconfigPath = process.env.SANDBOX_ADMIN_KUBECONFIG;
+  const adminPassword = process.env.SANDBOX_ACR_ADMIN_PASSWORD;
+  const port = Number(process.env.SANDBOX_AZURE_PORT ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`azure-doubles: SANDBOX_AZURE_PORT must be a port number, got '${process.env['SANDBOX_AZURE_PORT'] ?? ''}'\n`);
+    process.stderr.write(`azure-doubles: SANDBOX_AZURE_PORT must be a port number, got '${process.env.SANDBOX_AZURE_PORT ?? ''}'\n`);
     process.exit(2);
   }
   const caCert = caPath ? readFileSync(caPath, 'utf8') : undefined;
   const doubles = await startAzureDoubles({
     tls: { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') },
-    host: process.env['SANDBOX_AZURE_HOST'] ?? '127.0.0.1',
+    host: process.env.SANDBOX_AZURE_HOST ?? '127.0.0.1',
     port,
-    log: process.env['SANDBOX_AZURE_LOG'] === 'true',
+    log: process.env.SANDBOX_AZURE_LOG === 'true',
     ...(upstream
       ? {
           registry: {
             upstream,
             ...(caCert ? { upstreamCa: caCert } : {}),
-            anonymousPull: process.env['SANDBOX_ACR_ANONYMOUS_PULL'] === 'true',
+            anonymousPull: process.env.SANDBOX_ACR_ANONYMOUS_PULL === 'true',
             ...(adminPassword ? { admin: { username: 'slipwaysandbox', password: adminPassword } } : {}),
           },
         }
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
             resourceGroup: 'slipway-sandbox',
             name: 'slipway-aks',
             location: 'westeurope',
-            kubernetesVersion: process.env['SANDBOX_AKS_KUBERNETES_VERSION'] ?? '1.31.0',
+            kubernetesVersion: process.env.SANDBOX_AKS_KUBERNETES_VERSION ?? '1.31.0',
             userKubeconfig: readFileSync(kubeconfigPath, 'utf8'),
             ...(adminKubeconfigPath ? { adminKubeconfig: readFileSync(adminKubeconfigPath, 'utf8') } : {}),
           },

@@ -119,16 +119,21 @@ async function runScenario(s: ProbeScenario): Promise<Record<string, unknown>> {
       for await (const m of repo.listManifestProperties()) {
         manifests.push({ digest: m.digest, tags: m.tags, architecture: m.architecture, operatingSystem: m.operatingSystem, sizeInBytes: m.sizeInBytes });
       }
-      const firstDigest = manifests[0]?.['digest'];
+      const firstDigest = manifests[0]?.digest;
       const artifact = client.getArtifact(s.repository, typeof firstDigest === 'string' ? firstDigest : 'latest');
       const tags: Array<Record<string, unknown>> = [];
       for await (const t of artifact.listTagProperties()) tags.push({ name: t.name, digest: t.digest });
-      const firstTag = tags[0]?.['name'];
+      const firstTag = tags[0]?.name;
       const tagProps = typeof firstTag === 'string' ? await artifact.getTagProperties(firstTag) : undefined;
       return {
         repositories,
         pages,
-        repository: { name: properties.name, tagCount: properties.tagCount, manifestCount: properties.manifestCount, registryLoginServer: properties.registryLoginServer },
+        repository: {
+          name: properties.name,
+          tagCount: properties.tagCount,
+          manifestCount: properties.manifestCount,
+          registryLoginServer: properties.registryLoginServer,
+        },
         manifests,
         tags,
         tagProperties: tagProps ? { name: tagProps.name, digest: tagProps.digest, repositoryName: tagProps.repositoryName } : undefined,
@@ -141,7 +146,14 @@ async function runScenario(s: ProbeScenario): Promise<Record<string, unknown>> {
         ? await client.managedClusters.listClusterAdminCredentials(s.resourceGroup, s.clusterName)
         : await client.managedClusters.listClusterUserCredentials(s.resourceGroup, s.clusterName, { format: 'exec' });
       return {
-        cluster: { id: cluster.id, name: cluster.name, location: cluster.location, provisioningState: cluster.provisioningState, kubernetesVersion: cluster.kubernetesVersion, fqdn: cluster.fqdn },
+        cluster: {
+          id: cluster.id,
+          name: cluster.name,
+          location: cluster.location,
+          provisioningState: cluster.provisioningState,
+          kubernetesVersion: cluster.kubernetesVersion,
+          fqdn: cluster.fqdn,
+        },
         kubeconfigs: (creds.kubeconfigs ?? []).map((k) => ({ name: k.name, value: k.value ? Buffer.from(k.value).toString('utf8') : undefined })),
       };
     }

@@ -160,7 +160,8 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
     tenantId: (options.tenantId ?? DEFAULT_TENANT_ID).toLowerCase(),
     apps: options.apps ?? defaultApps(oidcIssuer),
     managedIdentity:
-      options.managedIdentity ?? defaultManagedIdentity(cluster?.subscriptionId ?? '00000000-0000-0000-0000-000000000000', cluster?.resourceGroup ?? 'slipway-sandbox'),
+      options.managedIdentity ??
+      defaultManagedIdentity(cluster?.subscriptionId ?? '00000000-0000-0000-0000-000000000000', cluster?.resourceGroup ?? 'slipway-sandbox'),
     oidcIssuer,
     entraKey: createSigningKey(),
     oidcKey: createSigningKey(),

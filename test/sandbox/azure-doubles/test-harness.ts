@@ -80,8 +80,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let registry: RunningRegistry | undefined;
   let upstream: string | undefined;
   let upstreamCa: string | undefined;
-  const externalUpstream = process.env['SANDBOX_REGISTRY_UPSTREAM'];
-  const externalCa = process.env['SANDBOX_CA_CERT'];
+  const externalUpstream = process.env.SANDBOX_REGISTRY_UPSTREAM;
+  const externalCa = process.env.SANDBOX_CA_CERT;
   if (options.registry) {
     if (externalUpstream && externalCa && existsSync(externalCa)) {
       upstream = externalUpstream;
@@ -95,7 +95,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const doubles = await startAzureDoubles({
     tls: { cert: certs.serverCert, key: certs.serverKey },
     ...(upstream
-      ? { registry: { upstream, upstreamCa: upstreamCa ?? certs.caCert, anonymousPull: options.anonymousPull ?? false, ...(options.admin ? { admin: options.admin } : {}) } }
+      ? {
+          registry: {
+            upstream,
+            upstreamCa: upstreamCa ?? certs.caCert,
+            anonymousPull: options.anonymousPull ?? false,
+            ...(options.admin ? { admin: options.admin } : {}),
+          },
+        }
       : {}),
     ...(options.cluster ? { cluster: { ...options.cluster, userKubeconfig: options.cluster.userKubeconfig ?? SAMPLE_KUBECONFIG } } : {}),
   });

@@ -4,7 +4,11 @@ import { planRetention, type ListedManifest, type RetentionPlan, type RetentionR
 // The retention decision, apart from the registry calls: given the repository's manifests, which
 // tags are kept and which manifests go.
 const day = 24 * 3600_000;
-const m = (digest: string, tags: string[], daysAgo: number): ListedManifest => ({ digest: `sha256:${digest}`, tags, updatedAt: Date.UTC(2026, 10, 24) - daysAgo * day });
+const m = (digest: string, tags: string[], daysAgo: number): ListedManifest => ({
+  digest: `sha256:${digest}`,
+  tags,
+  updatedAt: Date.UTC(2026, 10, 24) - daysAgo * day,
+});
 const semver = /^v\d+\.\d+\.\d+$/;
 const gone = (plan: RetentionPlan) => plan.deleted.map((entry) => entry.digest.slice('sha256:'.length));
 
@@ -53,7 +57,7 @@ describe('planRetention', () => {
       { kept: [], deleted: ['b', 'a'] },
     ],
     [
-      'timestamps that tie keep the registry\'s order',
+      "timestamps that tie keep the registry's order",
       [m('y', ['v2'], 1), m('x', ['v1'], 1)],
       { keep: 1, pattern: /^v\d+$/, protect: [] },
       { kept: ['v2'], deleted: ['x'] },

@@ -17,7 +17,11 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 function validate(raw: Record<string, string>, options: { signIn?: boolean; env?: Record<string, string>; federatedTokens?: boolean } = {}) {
   const problems = new InputProblems();
   const values = parseInputs(azureAuthInputs, (name) => raw[name], problems);
-  const auth = validateAzureAuth(values, { workspace, tempDir: workspace, env: options.env ?? {}, problems, federatedTokens: options.federatedTokens }, { signIn: options.signIn ?? true });
+  const auth = validateAzureAuth(
+    values,
+    { workspace, tempDir: workspace, env: options.env ?? {}, problems, federatedTokens: options.federatedTokens },
+    { signIn: options.signIn ?? true },
+  );
   return { auth, problems: problems.list };
 }
 
@@ -29,9 +33,20 @@ describe('validateAzureAuth', () => {
   });
 
   it('takes a sovereign cloud, a domain tenant and a certificate path resolved against the workspace', () => {
-    const { auth, problems } = validate({ 'azure-environment': 'AzureUSGovernment', auth: 'client-certificate', 'tenant-id': 'contoso.onmicrosoft.com', 'client-id': client, 'client-certificate-path': 'spn.pem' });
+    const { auth, problems } = validate({
+      'azure-environment': 'AzureUSGovernment',
+      auth: 'client-certificate',
+      'tenant-id': 'contoso.onmicrosoft.com',
+      'client-id': client,
+      'client-certificate-path': 'spn.pem',
+    });
     expect(problems).toEqual([]);
-    expect(auth).toMatchObject({ method: 'client-certificate', certificatePath: path.join(workspace, 'spn.pem'), authorityHost: 'https://login.microsoftonline.us', cloud: { name: 'AzureUSGovernment' } });
+    expect(auth).toMatchObject({
+      method: 'client-certificate',
+      certificatePath: path.join(workspace, 'spn.pem'),
+      authorityHost: 'https://login.microsoftonline.us',
+      cloud: { name: 'AzureUSGovernment' },
+    });
   });
 
   it('uses the normalised authority URL, never the raw text', () => {
@@ -56,7 +71,11 @@ describe('validateAzureAuth', () => {
 
   it.each<[string, Record<string, string>, string[]]>([
     ['client-secret with nothing', { auth: 'client-secret' }, ['tenant-id', 'client-id', 'client-secret']],
-    ['client-secret with empty ids (GitHub passes "" for unset inputs)', { auth: 'client-secret', 'tenant-id': '', 'client-id': ' ', 'client-secret': 's' }, ['tenant-id', 'client-id']],
+    [
+      'client-secret with empty ids (GitHub passes "" for unset inputs)',
+      { auth: 'client-secret', 'tenant-id': '', 'client-id': ' ', 'client-secret': 's' },
+      ['tenant-id', 'client-id'],
+    ],
     ['client-certificate without the certificate', { auth: 'client-certificate', 'tenant-id': tenant, 'client-id': client }, ['client-certificate-path']],
     ['oidc without a client id', { auth: 'oidc', 'tenant-id': tenant }, ['client-id']],
     ['auto with a secret but no tenant', { 'client-id': client, 'client-secret': 's' }, ['tenant-id']],
@@ -68,7 +87,9 @@ describe('validateAzureAuth', () => {
   });
 
   it('does not pile "is required" on an input that failed parsing', () => {
-    expect(validate({ auth: 'client-secret', 'tenant-id': tenant, 'client-id': 'a\nb', 'client-secret': 's' }).problems.map((p) => p.input)).toEqual(['client-id']);
+    expect(validate({ auth: 'client-secret', 'tenant-id': tenant, 'client-id': 'a\nb', 'client-secret': 's' }).problems.map((p) => p.input)).toEqual([
+      'client-id',
+    ]);
   });
 
   it('refuses oidc only on a host known not to mint ID tokens', () => {
@@ -79,7 +100,9 @@ describe('validateAzureAuth', () => {
   });
 
   it('refuses auth environment without the AZURE_* variables EnvironmentCredential reads', () => {
-    expect(validate({ auth: 'environment' }).problems).toEqual([expect.objectContaining({ input: 'auth', message: expect.stringContaining('AZURE_TENANT_ID, AZURE_CLIENT_ID') })]);
+    expect(validate({ auth: 'environment' }).problems).toEqual([
+      expect.objectContaining({ input: 'auth', message: expect.stringContaining('AZURE_TENANT_ID, AZURE_CLIENT_ID') }),
+    ]);
     const env = { AZURE_TENANT_ID: tenant, AZURE_CLIENT_ID: client, AZURE_CLIENT_SECRET: 's' };
     expect(validate({ auth: 'environment' }, { env }).problems).toEqual([]);
   });

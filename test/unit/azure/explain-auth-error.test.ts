@@ -26,9 +26,24 @@ const action = 'pushing acr.example.io/team/api';
 describe('explainAuthError', () => {
   it.each<[string, unknown, string, string]>([
     ['a wrong client secret', entraError(401, 7000215, 'Invalid client secret provided.'), 'AADSTS7000215', 'copied the secret value, not its id'],
-    ['an expired OIDC assertion', entraError(400, 700024, 'Client assertion is not within its valid time range.'), 'AADSTS700024', 'expired or the runner clock is skewed'],
-    ['a federated credential for another subject', entraError(400, 700213, 'No matching federated identity record found for presented assertion subject.'), 'AADSTS700213', 'presented subject'],
-    ['a federated credential for another audience', entraError(400, 70021, 'No matching federated identity record found for presented assertion.'), 'AADSTS70021', 'matches the presented issuer/subject/audience'],
+    [
+      'an expired OIDC assertion',
+      entraError(400, 700024, 'Client assertion is not within its valid time range.'),
+      'AADSTS700024',
+      'expired or the runner clock is skewed',
+    ],
+    [
+      'a federated credential for another subject',
+      entraError(400, 700213, 'No matching federated identity record found for presented assertion subject.'),
+      'AADSTS700213',
+      'presented subject',
+    ],
+    [
+      'a federated credential for another audience',
+      entraError(400, 70021, 'No matching federated identity record found for presented assertion.'),
+      'AADSTS70021',
+      'matches the presented issuer/subject/audience',
+    ],
     ['an unknown client', entraError(400, 700016, 'Application not found in the directory.'), 'AADSTS700016', 'check client-id and tenant-id'],
     [
       'a code only in error_codes',
@@ -43,7 +58,12 @@ describe('explainAuthError', () => {
       'check tenant-id and azure-environment',
     ],
     ['MSAL text wrapped in another error', new Error('AADSTS7000222: The provided client secret keys are expired.'), 'AADSTS7000222', 'create a new one'],
-    ['ACR refusing the token', acrError(401, 'UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.'), 'REGISTRY_AUTH_FAILED', 'refused the token'],
+    [
+      'ACR refusing the token',
+      acrError(401, 'UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.'),
+      'REGISTRY_AUTH_FAILED',
+      'refused the token',
+    ],
     ['ACR denying a signed-in identity', acrError(403, 'DENIED', 'requested access to the resource is denied'), 'REGISTRY_AUTH_FAILED', 'AcrPush'],
     ['a 403 without a body', restError('Forbidden', 403), 'REGISTRY_AUTH_FAILED', 'AcrPush'],
     [
@@ -52,7 +72,12 @@ describe('explainAuthError', () => {
       'REGISTRY_AUTH_FAILED',
       'refused the token',
     ],
-    ['no managed identity here', new CredentialUnavailableError('ManagedIdentityCredential: no managed identity endpoint found.'), 'AZURE_AUTH_FAILED', 'choose auth explicitly'],
+    [
+      'no managed identity here',
+      new CredentialUnavailableError('ManagedIdentityCredential: no managed identity endpoint found.'),
+      'AZURE_AUTH_FAILED',
+      'choose auth explicitly',
+    ],
     ['anything else', new Error('socket hang up'), 'AZURE_AUTH_FAILED', 'check the Azure sign-in inputs'],
   ])('%s', (_, error, code, hint) => {
     const explained = explainAuthError(error, { action });
@@ -87,8 +112,14 @@ describe('explainAuthError', () => {
 
 describe('describeAssertion', () => {
   it('reads iss, sub and aud of a JWT without verifying it, and nothing of garbage', () => {
-    const payload = Buffer.from(JSON.stringify({ iss: 'https://issuer', sub: 'repo:a/b:ref:refs/heads/main', aud: ['api://AzureADTokenExchange'] })).toString('base64url');
-    expect(describeAssertion(`e30.${payload}.sig`)).toEqual({ issuer: 'https://issuer', subject: 'repo:a/b:ref:refs/heads/main', audience: 'api://AzureADTokenExchange' });
+    const payload = Buffer.from(JSON.stringify({ iss: 'https://issuer', sub: 'repo:a/b:ref:refs/heads/main', aud: ['api://AzureADTokenExchange'] })).toString(
+      'base64url',
+    );
+    expect(describeAssertion(`e30.${payload}.sig`)).toEqual({
+      issuer: 'https://issuer',
+      subject: 'repo:a/b:ref:refs/heads/main',
+      audience: 'api://AzureADTokenExchange',
+    });
     expect(describeAssertion('not a jwt')).toEqual({});
   });
 });

@@ -12,6 +12,11 @@ beforeEach(() => {
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 /** A user's source folder: exactly what `--context hello --output-dir .` used to delete. */
+/** Returns `dir` once `_effect` (making it) has run: keeps table rows one expression each. */
+function made(_effect: unknown, dir: string): string {
+  return dir;
+}
+
 function sourceFolder(name = 'hello'): string {
   const dir = path.join(work, name);
   mkdirSync(dir);
@@ -23,17 +28,21 @@ function sourceFolder(name = 'hello'): string {
 describe('checkLayoutDirFree', () => {
   it.each<[string, () => string, RegExp | undefined]>([
     ['a path that does not exist', () => path.join(work, 'new', 'app'), undefined],
-    ['an empty directory', () => (mkdirSync(path.join(work, 'empty')), path.join(work, 'empty')), undefined],
-    ['a layout Slipway wrote (marker inside)', () => {
-      const dir = path.join(work, 'ours');
-      mkdirSync(dir);
-      writeFileSync(path.join(dir, layoutMarkerFile), '');
-      writeFileSync(path.join(dir, 'index.json'), '{}');
-      return dir;
-    }, undefined],
+    ['an empty directory', () => made(mkdirSync(path.join(work, 'empty')), path.join(work, 'empty')), undefined],
+    [
+      'a layout Slipway wrote (marker inside)',
+      () => {
+        const dir = path.join(work, 'ours');
+        mkdirSync(dir);
+        writeFileSync(path.join(dir, layoutMarkerFile), '');
+        writeFileSync(path.join(dir, 'index.json'), '{}');
+        return dir;
+      },
+      undefined,
+    ],
     ['a folder with files and no marker', () => sourceFolder(), /already exists and was not written by Slipway/],
-    ['a file', () => (writeFileSync(path.join(work, 'file'), 'x'), path.join(work, 'file')), /not a directory/],
-    ['a symlink to a folder', () => (symlinkSync(sourceFolder(), path.join(work, 'link')), path.join(work, 'link')), /not a directory/],
+    ['a file', () => made(writeFileSync(path.join(work, 'file'), 'x'), path.join(work, 'file')), /not a directory/],
+    ['a symlink to a folder', () => made(symlinkSync(sourceFolder(), path.join(work, 'link')), path.join(work, 'link')), /not a directory/],
   ])('%s', (_, make, problem) => {
     const result = checkLayoutDirFree(make());
     if (problem) expect(result).toMatch(problem);
@@ -71,7 +80,19 @@ describe('build --image hello --context hello --output-dir . (issue #9)', () => 
     const inputs: BuildInputs = {
       builder: 'buildah',
       // What validation resolves for those flags: the layout of `hello` is <output-dir>/hello.
-      images: [{ name: 'hello', context, file: path.join(context, 'Containerfile'), target: undefined, buildArgs: {}, labels: {}, tags: ['1'], platforms: [], layoutDir: context }],
+      images: [
+        {
+          name: 'hello',
+          context,
+          file: path.join(context, 'Containerfile'),
+          target: undefined,
+          buildArgs: {},
+          labels: {},
+          tags: ['1'],
+          platforms: [],
+          layoutDir: context,
+        },
+      ],
       tagRules: [],
       secrets: [],
       cacheFrom: [],

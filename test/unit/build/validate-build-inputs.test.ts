@@ -70,7 +70,9 @@ describe('validateBuildInputs', () => {
   });
 
   it('keeps YAML scalars as written: no 1.10 -> 1.1, 1.5e3 -> 1500 or booleans', () => {
-    const inputs = valid({ images: '- name: acr.example.io/api\n  context: app\n  tags: [1.10, 1.5e3, true, null]\n  build-args: {GO_VERSION: 1.20, DEBUG: false}\n' });
+    const inputs = valid({
+      images: '- name: acr.example.io/api\n  context: app\n  tags: [1.10, 1.5e3, true, null]\n  build-args: {GO_VERSION: 1.20, DEBUG: false}\n',
+    });
     expect(inputs.images[0]?.tags).toEqual(['1.10', '1.5e3', 'true', 'null']);
     expect(inputs.images[0]?.buildArgs).toEqual({ GO_VERSION: '1.20', DEBUG: 'false' });
   });
@@ -105,7 +107,13 @@ describe('validateBuildInputs', () => {
   });
 
   it('accepts a repository, or type=registry,ref=<repository>, as a buildah cache', () => {
-    const inputs = valid({ image: 'app', context: 'app', builder: 'buildah', 'cache-from': 'acr.example.io/team/cache', 'cache-to': 'type=registry,ref=acr.example.io/team/cache' });
+    const inputs = valid({
+      image: 'app',
+      context: 'app',
+      builder: 'buildah',
+      'cache-from': 'acr.example.io/team/cache',
+      'cache-to': 'type=registry,ref=acr.example.io/team/cache',
+    });
     expect([inputs.cacheFrom, inputs.cacheTo]).toEqual([['acr.example.io/team/cache'], ['type=registry,ref=acr.example.io/team/cache']]);
   });
 
@@ -126,7 +134,12 @@ describe('validateBuildInputs', () => {
     ['tag-rules none and no tags: no tag can result', { image: 'app', context: 'app', 'tag-rules': 'none' }, 'tags', 'no tag can result'],
     ['secret file that does not exist', { image: 'app', context: 'app', 'secret-files': 'x=/nope/file' }, 'secret-files', 'does not exist'],
     ['secret env that is not set', { image: 'app', context: 'app', 'secret-envs': 'x=UNSET_VAR' }, 'secret-envs', 'is not set'],
-    ['a secret id used twice', { image: 'app', context: 'app', secrets: 'a=1', 'secret-files': 'a=npmrc' }, 'secret-files', "secret id 'a' is given twice (also in secrets)"],
+    [
+      'a secret id used twice',
+      { image: 'app', context: 'app', secrets: 'a=1', 'secret-files': 'a=npmrc' },
+      'secret-files',
+      "secret id 'a' is given twice (also in secrets)",
+    ],
     ['bad platform', { image: 'app', context: 'app', platforms: 'amd64' }, 'platforms', 'is not a platform'],
     ['a cache that is an option', { image: 'app', context: 'app', 'cache-from': '--authfile=/etc/passwd' }, 'cache-from', "starts with '-'"],
     ['a cache-to that is an option', { image: 'app', context: 'app', 'cache-to': '-o=x' }, 'cache-to', "starts with '-'"],
@@ -134,8 +147,18 @@ describe('validateBuildInputs', () => {
     ['a registry cache without ref', { image: 'app', context: 'app', 'cache-from': 'type=registry,mode=max' }, 'cache-from', 'needs ref='],
     ['a local cache-to without dest', { image: 'app', context: 'app', 'cache-to': 'type=local,src=/c' }, 'cache-to', 'needs dest='],
     ['inline as a cache source', { image: 'app', context: 'app', 'cache-from': 'type=inline' }, 'cache-from', 'only a cache-to destination'],
-    ['a buildx-only cache with buildah', { image: 'app', context: 'app', builder: 'buildah', 'cache-from': 'type=gha' }, 'cache-from', 'buildah only uses registry caches'],
-    ['a tagged cache repository with buildah', { image: 'app', context: 'app', builder: 'buildah', 'cache-to': 'acr.example.io/c:1' }, 'cache-to', 'is not a repository'],
+    [
+      'a buildx-only cache with buildah',
+      { image: 'app', context: 'app', builder: 'buildah', 'cache-from': 'type=gha' },
+      'cache-from',
+      'buildah only uses registry caches',
+    ],
+    [
+      'a tagged cache repository with buildah',
+      { image: 'app', context: 'app', builder: 'buildah', 'cache-to': 'acr.example.io/c:1' },
+      'cache-to',
+      'is not a repository',
+    ],
     ['output-dir through a file (ENOTDIR before)', { image: 'app', context: 'app', 'output-dir': 'npmrc/oci' }, 'output-dir', 'is not a directory'],
     ['output-dir climbing out of the workspace', { image: 'app', context: 'app', 'output-dir': '../oci' }, 'output-dir', 'outside the workspace'],
     ['images not YAML', { images: '- name: [' }, 'images', 'is not valid YAML'],
@@ -147,15 +170,30 @@ describe('validateBuildInputs', () => {
     ['images entry that is not a mapping', { images: '- a\n' }, 'images[0]', 'must be a mapping'],
     ['images entry without a name', { images: '- context: app\n' }, 'images[0].name', 'is required'],
     ['the same image twice', { images: '- name: a\n  context: app\n- name: a\n  context: app\n' }, 'images[1]', 'listed twice'],
-    ['two images with one layout directory', { images: '- name: a.io/team/api\n  context: app\n- name: b.io/team/api\n  context: app\n' }, 'images[1]', 'writes its layout to'],
+    [
+      'two images with one layout directory',
+      { images: '- name: a.io/team/api\n  context: app\n- name: b.io/team/api\n  context: app\n' },
+      'images[1]',
+      'writes its layout to',
+    ],
     ['a tag list that is a mapping', { images: '- name: a\n  context: app\n  tags: {a: b}\n' }, 'images[0].tags', 'must be a list of strings'],
     ['a nested list in tags', { images: '- name: a\n  context: app\n  tags: [[x]]\n' }, 'images[0].tags', 'must be a string'],
     ['an invalid tag in an entry', { images: '- name: a\n  context: app\n  tags: [-x]\n' }, 'images[0].tags', 'not a valid OCI tag'],
     ['a bad context in an entry', { images: '- name: a\n  context: nope\n' }, 'images[0].context', 'does not exist'],
     ['a build-arg key that is an option', { images: '- name: a\n  context: app\n  build-args: {--evil: y}\n' }, 'images[0].build-args', 'is not a valid key'],
     ['an empty build-arg key (--build-arg =d)', { images: '- name: a\n  context: app\n  build-args: {"": d}\n' }, 'images[0].build-args', 'is not a valid key'],
-    ['a __proto__ label key (dropped silently before)', { images: '- name: a\n  context: app\n  labels: {__proto__: x}\n' }, 'images[0].labels', "'__proto__' is not allowed"],
-    ['a NUL in a build-arg value (TypeError after git before)', { images: '- name: a\n  context: app\n  build-args: {A: "x\\0y"}\n' }, 'images[0].build-args.A', 'U+0000'],
+    [
+      'a __proto__ label key (dropped silently before)',
+      { images: '- name: a\n  context: app\n  labels: {__proto__: x}\n' },
+      'images[0].labels',
+      "'__proto__' is not allowed",
+    ],
+    [
+      'a NUL in a build-arg value (TypeError after git before)',
+      { images: '- name: a\n  context: app\n  build-args: {A: "x\\0y"}\n' },
+      'images[0].build-args.A',
+      'U+0000',
+    ],
     ['a newline in a tag', { images: '- name: a\n  context: app\n  tags: ["a\\nb"]\n' }, 'images[0].tags', 'U+000A'],
     ['a label map that is a list', { images: '- name: a\n  context: app\n  labels: [a]\n' }, 'images[0].labels', 'must be a mapping'],
   ])('%s', (_, raw, input, message) => {
@@ -164,7 +202,10 @@ describe('validateBuildInputs', () => {
   });
 
   it('blames the top-level tags once when every entry inherits them and tag-rules is none', () => {
-    const { problems } = validate({ 'tag-rules': 'none', images: '- name: a\n  context: app\n- name: b\n  context: app\n- name: c\n  context: app\n  tags: [v1]\n' });
+    const { problems } = validate({
+      'tag-rules': 'none',
+      images: '- name: a\n  context: app\n- name: b\n  context: app\n- name: c\n  context: app\n  tags: [v1]\n',
+    });
     expect(problems).toEqual([expect.objectContaining({ input: 'tags', message: expect.stringContaining('no tag can result') })]);
   });
 

@@ -158,7 +158,11 @@ describe('the slipway command', () => {
 
   it('prints nothing a runner or an agent would act on, whatever the values hold', () => {
     const hostile = 'a\n::set-output name=digest::pwned\n##vso[task.setvariable variable=pwned]yes\r::warning::x';
-    for (const args of [['build', hostile, '--json'], ['build', '--image', hostile, '--json'], ['build', `--${hostile}`]]) {
+    for (const args of [
+      ['build', hostile, '--json'],
+      ['build', '--image', hostile, '--json'],
+      ['build', `--${hostile}`],
+    ]) {
       const run = slipway(args);
       expect(run.status).toBe(2);
       expect(parseRunnerCommands(run.stdout + run.stderr)).toEqual([]);
@@ -173,7 +177,26 @@ describe('the slipway command', () => {
     const layout = path.join(repoRoot, 'test/fixtures/oci/tiny');
     const guid = '00000000-0000-0000-0000-000000000001';
     const viaEnv = slipway(
-      ['push', '--layout', layout, '--image', '127.0.0.1:9/a', '--tags', 'x', '--auth', 'client-secret', '--tenant-id', guid, '--client-id', guid, '--authority-host', 'https://127.0.0.1:9', '--attempts', '1', '--json'],
+      [
+        'push',
+        '--layout',
+        layout,
+        '--image',
+        '127.0.0.1:9/a',
+        '--tags',
+        'x',
+        '--auth',
+        'client-secret',
+        '--tenant-id',
+        guid,
+        '--client-id',
+        guid,
+        '--authority-host',
+        'https://127.0.0.1:9',
+        '--attempts',
+        '1',
+        '--json',
+      ],
       { SLIPWAY_CLIENT_SECRET: 'from-env-secret' },
     );
     expect(viaEnv.stderr).not.toContain('prefer SLIPWAY_');

@@ -27,10 +27,7 @@ function sourceFiles(): string[] {
 function codesUsedInSources(): Map<string, string> {
   const used = new Map<string, string>();
   const literal = /'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})'|`([A-Z][A-Z0-9_]*)\$\{/g;
-  const places = [
-    /\b(?:super|new [A-Za-z]*Error)\(\s*([^,\n)]*)/g,
-    /\bcode\s*(?::|\?\?|=(?!=))\s*([^;\n]*)/g,
-  ];
+  const places = [/\b(?:super|new [A-Za-z]*Error)\(\s*([^,\n)]*)/g, /\bcode\s*(?::|\?\?|=(?!=))\s*([^;\n]*)/g];
   for (const file of sourceFiles()) {
     const text = readFileSync(file, 'utf8');
     for (const place of places) {
@@ -46,7 +43,9 @@ describe('error codes', () => {
   it('lists every code the packages use', () => {
     const used = codesUsedInSources();
     // The search itself must work: these are produced in different ways.
-    expect([...used.keys()]).toEqual(expect.arrayContaining(['INPUT_INVALID', 'PUSH_DIGEST_MISMATCH', 'AADSTS', 'REGISTRY_AUTH_FAILED', 'TRIVY_DB_UNAVAILABLE']));
+    expect([...used.keys()]).toEqual(
+      expect.arrayContaining(['INPUT_INVALID', 'PUSH_DIGEST_MISMATCH', 'AADSTS', 'REGISTRY_AUTH_FAILED', 'TRIVY_DB_UNAVAILABLE']),
+    );
     const unlisted = [...used].filter(([code]) => !Object.hasOwn(errorCodes, code)).map(([code, file]) => `${code} (${file})`);
     expect(unlisted, 'add these to errorCodes in packages/core/src/errors/error-codes.ts').toEqual([]);
   });

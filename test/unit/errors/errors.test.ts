@@ -17,7 +17,16 @@ import {
 describe('error classes map to the shared exit codes', () => {
   it.each<[string, () => SlipwayError, string, number]>([
     ['input', () => new InputError('tags', 'bad'), 'INPUT_INVALID', 2],
-    ['several inputs', () => new InvalidInputsError([{ input: 'tags', message: 'bad' }, { input: 'image', message: 'worse' }]), 'INPUT_INVALID', 2],
+    [
+      'several inputs',
+      () =>
+        new InvalidInputsError([
+          { input: 'tags', message: 'bad' },
+          { input: 'image', message: 'worse' },
+        ]),
+      'INPUT_INVALID',
+      2,
+    ],
     ['oci layout', () => new LayoutError('broken'), 'OCI_LAYOUT_INVALID', 2],
     ['tool missing', () => new ToolNotFoundError('trivy'), 'TOOL_NOT_FOUND', 3],
     ['exec failure', () => new ExecError({ command: 'helm upgrade', exitCode: 1, stderrTail: 'boom' }), 'EXEC_FAILED', 3],

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, ExecError, inputVariables, maxTimerDelayMs, ProcessRunner, Redactor, sleep, ToolNotFoundError, type WithheldVariable } from '@slipway/core';
+import {
+  CancelledError,
+  ExecError,
+  inputVariables,
+  maxTimerDelayMs,
+  ProcessRunner,
+  Redactor,
+  sleep,
+  ToolNotFoundError,
+  type WithheldVariable,
+} from '@slipway/core';
 
 function makeRunner(options: { signal?: AbortSignal; secrets?: string[]; env?: Record<string, string>; withholdEnv?: WithheldVariable } = {}) {
   const commands: string[] = [];
@@ -100,7 +110,7 @@ describe('ProcessRunner', () => {
 
   it('echoes an argument with line breaks on one line, and still redacts a secret inside it', async () => {
     const { runner, commands } = makeRunner({ secrets: ["pa'ss\nword-2"] });
-    await runner.run(node, ['-e', '', "A=hi\n::set-output name=digest::pwned", "--password=pa'ss\nword-2"]);
+    await runner.run(node, ['-e', '', 'A=hi\n::set-output name=digest::pwned', "--password=pa'ss\nword-2"]);
     const echo = commands.at(-1) ?? '';
     expect(echo.split('\n')).toHaveLength(1);
     expect(echo).toContain("$'A=hi\\n::set-output name=digest::pwned'");
@@ -178,4 +188,3 @@ describe('time limits past the timer maximum (597h and more)', () => {
     expect(warnings).not.toContain('TimeoutOverflowWarning');
   });
 });
-

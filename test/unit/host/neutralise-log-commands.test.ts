@@ -24,6 +24,7 @@ const injections = [
 ];
 
 /** Format characters and the controls that are not line breaks, tab or NEL: what ICU collation may ignore. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are what the test strips.
 const withoutIgnorables = (text: string) => text.replace(/[\p{Cf}\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]/gu, '');
 
 describe('neutraliseLogCommands', () => {

@@ -99,7 +99,10 @@ function testStep(id: string, run: (deps: StepDeps) => Promise<void>, post?: (de
 describe('runStep: ciContext', () => {
   it('never asks the host for it when the step does not need it', async () => {
     const host = new FakeHost();
-    const outcome = await runStep(host, testStep('no-git', async () => {}));
+    const outcome = await runStep(
+      host,
+      testStep('no-git', async () => {}),
+    );
     expect(outcome.exitCode).toBe(0);
     expect(host.ciContextCalls).toBe(0);
   });
@@ -107,7 +110,10 @@ describe('runStep: ciContext', () => {
   it('asks once however often the step does', async () => {
     const host = new FakeHost();
     const seen: CiContext[] = [];
-    await runStep(host, testStep('git-twice', async (deps) => void seen.push(await deps.ciContext(), await deps.ciContext())));
+    await runStep(
+      host,
+      testStep('git-twice', async (deps) => void seen.push(await deps.ciContext(), await deps.ciContext())),
+    );
     expect(host.ciContextCalls).toBe(1);
     expect(seen[0]).toBe(seen[1]);
     expect(seen[0]?.sha).toBe('a1b2c3d');
@@ -117,7 +123,10 @@ describe('runStep: ciContext', () => {
 describe('runStep: secrets', () => {
   it('does not mask a secret input too short to be one, and warns naming the input, never the value', async () => {
     const host = new FakeHost({ token: 'q7' });
-    const outcome = await runStep(host, testStep('short-secret', async (deps) => deps.log.info('q7 stays readable')));
+    const outcome = await runStep(
+      host,
+      testStep('short-secret', async (deps) => deps.log.info('q7 stays readable')),
+    );
     expect(outcome.exitCode).toBe(0);
     expect(host.secrets).toEqual([]);
     expect(host.at('info')).toContain('q7 stays readable');
@@ -129,7 +138,10 @@ describe('runStep: secrets', () => {
 
   it('masks a real one in the host and redacts it from what the step logs, even where the host would change its spelling', async () => {
     const host = new FakeHost({ token: '::s3cret-token' });
-    await runStep(host, testStep('real-secret', async (deps) => deps.log.info('token is ::s3cret-token')));
+    await runStep(
+      host,
+      testStep('real-secret', async (deps) => deps.log.info('token is ::s3cret-token')),
+    );
     expect(host.secrets).toEqual(['::s3cret-token']);
     expect(host.at('info')).toContain('token is ***');
   });
@@ -169,9 +181,13 @@ describe('runStep: post phase', () => {
 
   it('turns a failed cleanup into a warning and exit 0', async () => {
     const host = new FakeHost();
-    const id = testStep('post-warns', async () => {}, async () => {
-      throw new SlipwayError('REGISTRY_FAILED', 'could not delete the temporary tag', ExitCode.environment);
-    });
+    const id = testStep(
+      'post-warns',
+      async () => {},
+      async () => {
+        throw new SlipwayError('REGISTRY_FAILED', 'could not delete the temporary tag', ExitCode.environment);
+      },
+    );
     const outcome = await runStep(host, id, 'post');
     expect(outcome.exitCode).toBe(0);
     expect(outcome.warning?.code).toBe('REGISTRY_FAILED');
@@ -181,9 +197,13 @@ describe('runStep: post phase', () => {
 
   it('fails with exit 4 when the cleanup left the environment unclean', async () => {
     const host = new FakeHost();
-    const id = testStep('post-dirty', async () => {}, async () => {
-      throw new SlipwayError('CLEANUP_INCOMPLETE', 'the kubeconfig could not be removed', ExitCode.needsHuman);
-    });
+    const id = testStep(
+      'post-dirty',
+      async () => {},
+      async () => {
+        throw new SlipwayError('CLEANUP_INCOMPLETE', 'the kubeconfig could not be removed', ExitCode.needsHuman);
+      },
+    );
     const outcome = await runStep(host, id, 'post');
     expect(outcome.exitCode).toBe(ExitCode.needsHuman);
     expect(outcome.error?.code).toBe('CLEANUP_INCOMPLETE');
@@ -192,7 +212,11 @@ describe('runStep: post phase', () => {
 
   it('is a no-op for a step without one', async () => {
     const host = new FakeHost();
-    const outcome = await runStep(host, testStep('no-post', async () => {}), 'post');
+    const outcome = await runStep(
+      host,
+      testStep('no-post', async () => {}),
+      'post',
+    );
     expect(outcome).toEqual({ exitCode: 0 });
     expect(host.at('error')).toEqual([]);
   });

@@ -147,7 +147,10 @@ describe('parseInputs', () => {
     for (const step of Object.values(steps)) {
       const problems = new InputProblems();
       parseInputs(step.spec.inputs, () => undefined, problems);
-      expect(problems.list.filter((problem) => !problem.message.startsWith('is required')), step.spec.id).toEqual([]);
+      expect(
+        problems.list.filter((problem) => !problem.message.startsWith('is required')),
+        step.spec.id,
+      ).toEqual([]);
     }
   });
 });

@@ -66,7 +66,12 @@ describe('runStep validates every input once, before anything runs', () => {
   });
 
   it('refuses a push authority-host with a line break, which the URL check used to let through', async () => {
-    const { outcome } = await run('push', { layout: 'layout', image: 'acr.example.io/team/api', tags: '1', 'authority-host': 'https://login.example.test\n.evil.test' });
+    const { outcome } = await run('push', {
+      layout: 'layout',
+      image: 'acr.example.io/team/api',
+      tags: '1',
+      'authority-host': 'https://login.example.test\n.evil.test',
+    });
     expect(outcome.exitCode).toBe(2);
     expect(outcome.error?.message).toMatch(/^input 'authority-host': must be a single line/);
   });

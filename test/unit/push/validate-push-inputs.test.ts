@@ -41,12 +41,20 @@ async function valid(raw: Record<string, string>) {
 }
 
 const buildImages = (entries: unknown[]) => JSON.stringify(entries);
-const entry = (overrides: Record<string, unknown> = {}) => ({ name: 'acr.example.io/team/api', layout: 'tiny', digest: tinyDigest, tags: ['acr.example.io/team/api:1.0'], ...overrides });
+const entry = (overrides: Record<string, unknown> = {}) => ({
+  name: 'acr.example.io/team/api',
+  layout: 'tiny',
+  digest: tinyDigest,
+  tags: ['acr.example.io/team/api:1.0'],
+  ...overrides,
+});
 
 describe('validatePushInputs', () => {
   it('pushes one layout, taking its only image and plain or full tags', async () => {
     const inputs = await valid({ layout: 'tiny', image: 'acr.example.io/team/api', tags: '1.0,acr.example.io/team/api:latest', ...signIn });
-    expect(inputs.images).toEqual([{ layout: path.join(workspace, 'tiny'), digest: tinyDigest, registry: 'acr.example.io', repository: 'team/api', tags: ['1.0', 'latest'] }]);
+    expect(inputs.images).toEqual([
+      { layout: path.join(workspace, 'tiny'), digest: tinyDigest, registry: 'acr.example.io', repository: 'team/api', tags: ['1.0', 'latest'] },
+    ]);
     expect(inputs.auth).toMatchObject({ method: 'client-secret', tenantId: tenant, clientId: client, authorityHost: 'https://login.microsoftonline.com' });
     expect(inputs.retention).toBeUndefined();
   });
@@ -57,7 +65,15 @@ describe('validatePushInputs', () => {
   });
 
   it('chooses one image of a layout with digest, and turns retention on with keep-tags', async () => {
-    const inputs = await valid({ layout: 'two', image: 'acr.example.io/a', tags: '1', digest: otherDigest, 'keep-tags': '5', 'keep-tags-matching': '^sha-', ...signIn });
+    const inputs = await valid({
+      layout: 'two',
+      image: 'acr.example.io/a',
+      tags: '1',
+      digest: otherDigest,
+      'keep-tags': '5',
+      'keep-tags-matching': '^sha-',
+      ...signIn,
+    });
     expect(inputs.images[0]?.digest).toBe(otherDigest);
     expect(inputs.retention).toEqual({ keep: 5, pattern: /^sha-/, dryRun: true });
   });
@@ -68,7 +84,12 @@ describe('validatePushInputs', () => {
   });
 
   it.each<[string, Record<string, string>, string, string]>([
-    ['a registry that is not a host', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', registry: 'https://acr.example.io/x' }, 'registry', 'is not a registry host'],
+    [
+      'a registry that is not a host',
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', registry: 'https://acr.example.io/x' },
+      'registry',
+      'is not a registry host',
+    ],
     ['no layout', { image: 'acr.example.io/a', tags: '1' }, 'layout', 'give the layout to push'],
     ['no image', { layout: 'tiny', tags: '1' }, 'image', 'is required with layout'],
     ['a name breaking OCI naming', { layout: 'tiny', image: 'acr.example.io/Team/API', tags: '1' }, 'image', 'is not a valid image name'],
@@ -85,7 +106,12 @@ describe('validatePushInputs', () => {
     ['a digest the layout does not hold', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', digest: otherDigest }, 'digest', 'does not contain'],
     ['a layout with two images and no digest', { layout: 'two', image: 'acr.example.io/a', tags: '1' }, 'digest', 'holds 2 images'],
     // Before: only checked when keep-tags > 0.
-    ['a retention pattern that is not a regex, with keep-tags 0', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'keep-tags-matching': '(' }, 'keep-tags-matching', 'is not a regular expression'],
+    [
+      'a retention pattern that is not a regex, with keep-tags 0',
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'keep-tags-matching': '(' },
+      'keep-tags-matching',
+      'is not a regular expression',
+    ],
     ['a huge keep-tags', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'keep-tags': '99999999999999999999' }, 'keep-tags', 'is too large'],
     ['images JSON that is not JSON', { images: '- name: a' }, 'images', 'is not JSON'],
     ['an empty images array', { images: '[]' }, 'images', 'must be a non-empty JSON array'],
@@ -98,24 +124,55 @@ describe('validatePushInputs', () => {
     ['a digest the entry layout does not hold', { images: buildImages([entry({ digest: otherDigest })]) }, 'images[0].digest', 'does not contain'],
     ['a name with a newline from a JSON escape', { images: buildImages([entry({ name: 'acr.example.io/a\nb' })]) }, 'images[0].name', 'U+000A'],
     ['a layout with a NUL from a JSON escape', { images: buildImages([entry({ layout: 'tiny\u0000' })]) }, 'images[0].layout', 'U+0000'],
-    ['the same entry twice (accepted before)', { images: buildImages([entry(), entry()]) }, 'images[1].tags', 'pushes acr.example.io/team/api:1.0 again (also images[0])'],
+    [
+      'the same entry twice (accepted before)',
+      { images: buildImages([entry(), entry()]) },
+      'images[1].tags',
+      'pushes acr.example.io/team/api:1.0 again (also images[0])',
+    ],
     // Sign-in data that is certain to fail is refused before anything is contacted.
-    ['auth client-secret with an empty tenant', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', auth: 'client-secret', 'tenant-id': '', 'client-id': client, 'client-secret': 's' }, 'tenant-id', 'is required with auth client-secret'],
-    ['auth client-secret without a secret', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', auth: 'client-secret', 'tenant-id': tenant, 'client-id': client }, 'client-secret', 'is required with auth client-secret'],
-    ['a client secret but no client id (auth auto)', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'tenant-id': tenant, 'client-secret': 's' }, 'client-id', 'is required with client-secret'],
-    ['a multi-line authority host (passed the URL check before)', { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'authority-host': 'https://login.example\n.evil/' }, 'authority-host', 'single line'],
+    [
+      'auth client-secret with an empty tenant',
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', auth: 'client-secret', 'tenant-id': '', 'client-id': client, 'client-secret': 's' },
+      'tenant-id',
+      'is required with auth client-secret',
+    ],
+    [
+      'auth client-secret without a secret',
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', auth: 'client-secret', 'tenant-id': tenant, 'client-id': client },
+      'client-secret',
+      'is required with auth client-secret',
+    ],
+    [
+      'a client secret but no client id (auth auto)',
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'tenant-id': tenant, 'client-secret': 's' },
+      'client-id',
+      'is required with client-secret',
+    ],
+    [
+      'a multi-line authority host (passed the URL check before)',
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', 'authority-host': 'https://login.example\n.evil/' },
+      'authority-host',
+      'single line',
+    ],
   ])('%s', async (_, raw, input, message) => {
     const { problems } = await validate(raw);
     expect(problems).toContainEqual(expect.objectContaining({ input, message: expect.stringContaining(message) }));
   });
 
   it('refuses auth oidc on a host that cannot mint ID tokens', async () => {
-    const { problems } = await validate({ layout: 'tiny', image: 'acr.example.io/a', tags: '1', auth: 'oidc', 'tenant-id': tenant, 'client-id': client }, { federatedTokens: false });
+    const { problems } = await validate(
+      { layout: 'tiny', image: 'acr.example.io/a', tags: '1', auth: 'oidc', 'tenant-id': tenant, 'client-id': client },
+      { federatedTokens: false },
+    );
     expect(problems).toEqual([expect.objectContaining({ input: 'auth', message: 'oidc needs a host that can mint ID tokens' })]);
   });
 
   it('reports a problem in every entry of images, each naming its entry', async () => {
-    const { problems } = await validate({ images: buildImages([entry({ tags: ['-x'] }), entry({ name: 'acr.example.io/Bad', tags: ['1.0'] }), entry({ digest: 7 })]), ...signIn });
+    const { problems } = await validate({
+      images: buildImages([entry({ tags: ['-x'] }), entry({ name: 'acr.example.io/Bad', tags: ['1.0'] }), entry({ digest: 7 })]),
+      ...signIn,
+    });
     expect(problems.map((problem) => problem.input).sort()).toEqual(['images[0].tags', 'images[1].name', 'images[2].digest']);
   });
 });

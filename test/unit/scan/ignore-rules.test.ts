@@ -16,7 +16,10 @@ const now = new Date('2026-06-15T12:00:00Z');
 
 describe('.trivyignore', () => {
   it('ignores listed ids until their exp date, then reports the entry as expired', () => {
-    const rules = parseIgnoreFile(['# accepted risks', 'CVE-2024-0001 exp:2026-06-15', 'CVE-2024-0002 exp:2026-06-14', '', 'CVE-2024-0003  # no expiry'].join('\n'), '.trivyignore');
+    const rules = parseIgnoreFile(
+      ['# accepted risks', 'CVE-2024-0001 exp:2026-06-15', 'CVE-2024-0002 exp:2026-06-14', '', 'CVE-2024-0003  # no expiry'].join('\n'),
+      '.trivyignore',
+    );
     const outcome = applyIgnoreRules(
       [finding({}), finding({ id: 'CVE-2024-0002' }), finding({ id: 'CVE-2024-0003' }), finding({ id: 'CVE-2024-0004' })],
       rules,

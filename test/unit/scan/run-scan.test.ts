@@ -23,7 +23,10 @@ beforeEach(() => {
   cacheDir = path.join(work, 'cache');
   mkdirSync(path.join(cacheDir, 'db'), { recursive: true });
   writeFileSync(path.join(cacheDir, 'db', 'trivy.db'), 'db');
-  writeFileSync(path.join(cacheDir, 'db', 'metadata.json'), JSON.stringify({ Version: 2, UpdatedAt: '2026-11-24T00:00:00Z', NextUpdate: '2026-11-25T00:00:00Z' }));
+  writeFileSync(
+    path.join(cacheDir, 'db', 'metadata.json'),
+    JSON.stringify({ Version: 2, UpdatedAt: '2026-11-24T00:00:00Z', NextUpdate: '2026-11-25T00:00:00Z' }),
+  );
 });
 afterEach(() => {
   fake.cleanup();
@@ -89,14 +92,21 @@ describe('runScan drives Trivy through its adapter', () => {
   it('refuses a Trivy other than the pinned trivy-version before scanning (exit 3)', async () => {
     const attempt = scan(inputs({ trivyVersion: '0.69.1' })).result;
     await expect(attempt).rejects.toThrow(TrivyVersionMismatchError);
-    await expect(attempt).rejects.toMatchObject({ code: 'TRIVY_VERSION_MISMATCH', exitCode: 3, message: 'trivy 0.74.0 is installed but trivy-version requires 0.69.1' });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'TRIVY_VERSION_MISMATCH',
+      exitCode: 3,
+      message: 'trivy 0.74.0 is installed but trivy-version requires 0.69.1',
+    });
     expect(fake.calls().map((call) => call.args[0])).toEqual(['--version']);
     expect(readdirSync(tempDir)).toEqual([]);
   });
 
   it('registry credentials reach Trivy in its environment, masked, never in argv', async () => {
     const { recorded, result } = scan(
-      inputs({ target: { kind: 'image', reference: 'registry.example/team/api:1' }, registryAuth: { kind: 'basic', username: 'puller', password: 's3cret-pa55word' } }),
+      inputs({
+        target: { kind: 'image', reference: 'registry.example/team/api:1' },
+        registryAuth: { kind: 'basic', username: 'puller', password: 's3cret-pa55word' },
+      }),
     );
     await result;
     const scanCall = fake.calls().find((call) => call.args[0] === 'image');

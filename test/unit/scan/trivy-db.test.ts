@@ -48,7 +48,11 @@ function supply(overrides: Partial<DbSupplyOptions> = {}, fakeEnv: Record<string
   return { run: () => ensureTrivyDb(options), slept, warnings };
 }
 
-const downloads = () => fake.calls().filter((call) => call.args.includes('--download-db-only')).map((call) => call.args[call.args.indexOf('--db-repository') + 1]);
+const downloads = () =>
+  fake
+    .calls()
+    .filter((call) => call.args.includes('--download-db-only'))
+    .map((call) => call.args[call.args.indexOf('--db-repository') + 1]);
 const cachedDb = () => readFileSync(path.join(cacheDir, 'db', 'trivy.db'), 'utf8');
 
 describe('Trivy DB supply (fake trivy, real process runner)', () => {

@@ -41,7 +41,14 @@ describe('parseTrivyReport on a real Trivy 0.74 report', () => {
       ['Node.js', 'lang-pkgs', 1],
     ]);
     const lodash = report.results[1]?.vulnerabilities[0];
-    expect(lodash).toMatchObject({ id: 'CVE-2099-1002', pkgName: 'lodash', installedVersion: '4.17.11', fixedVersion: '4.17.12', severity: 'CRITICAL', status: 'fixed' });
+    expect(lodash).toMatchObject({
+      id: 'CVE-2099-1002',
+      pkgName: 'lodash',
+      installedVersion: '4.17.11',
+      fixedVersion: '4.17.12',
+      severity: 'CRITICAL',
+      status: 'fixed',
+    });
     expect(lodash?.pkgPath).toBe('app/node_modules/lodash/package.json');
   });
 
@@ -84,18 +91,23 @@ describe('parseTrivyReport on a real Trivy 0.74 report', () => {
     expect(() => parseTrivyReport(text, { input: 'report' })).toThrow(message);
   });
 
-  it('the same problems in Trivy\'s own output are tool failures (exit 3)', () => {
+  it("the same problems in Trivy's own output are tool failures (exit 3)", () => {
     expect(() => parseTrivyReport('panic: runtime error')).toThrow(ParseError);
   });
 });
 
-describe('reports render the gate\'s findings', () => {
+describe("reports render the gate's findings", () => {
   it('SARIF validates against the SARIF 2.1.0 schema and maps severities for code scanning', () => {
     const schema = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
     const ajv = new Ajv({ strict: false, unicodeRegExp: false, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(schema);
-    const sarif = renderSarifReport(summarise('CRITICAL>0')) as { runs: Array<{ results: Array<{ ruleId: string; level: string }>; tool: { driver: { rules: Array<{ id: string; properties: Record<string, unknown> }> } } }> };
+    const sarif = renderSarifReport(summarise('CRITICAL>0')) as {
+      runs: Array<{
+        results: Array<{ ruleId: string; level: string }>;
+        tool: { driver: { rules: Array<{ id: string; properties: Record<string, unknown> }> } };
+      }>;
+    };
     expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     const run = sarif.runs[0];
     expect(run?.results.map((r) => [r.ruleId, r.level])).toEqual([
@@ -155,7 +167,13 @@ describe('secret scanning report (real Trivy 0.74 output)', () => {
 
   it('a secrets entry of .trivyignore.yaml ignores it; a vulnerabilities entry with the same id does not', () => {
     const summarise = (ignore: string) =>
-      summariseScan(parseTrivyReport(text), { ignoreUnfixed: false, ignoreRules: parseIgnoreFile(ignore, '.trivyignore.yaml'), clauses: parseFailOn('CRITICAL>0'), shownSeverities: ['CRITICAL'], now: new Date() });
+      summariseScan(parseTrivyReport(text), {
+        ignoreUnfixed: false,
+        ignoreRules: parseIgnoreFile(ignore, '.trivyignore.yaml'),
+        clauses: parseFailOn('CRITICAL>0'),
+        shownSeverities: ['CRITICAL'],
+        now: new Date(),
+      });
     expect(summarise('secrets: [{id: github-pat}]').decision.passed).toBe(true);
     expect(summarise('vulnerabilities: [{id: github-pat}]').decision.passed).toBe(false);
   });
@@ -197,7 +215,9 @@ describe('one check failing at two places of one file (real Trivy 0.74 output, i
     const counts: Record<string, number> = { UNKNOWN: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
     const lines = output.split('\n').filter((line) => line.startsWith('Failures: '));
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) for (const [, severity = '', count] of line.matchAll(/(UNKNOWN|LOW|MEDIUM|HIGH|CRITICAL): (\d+)/g)) counts[severity] = (counts[severity] ?? 0) + Number(count);
+    for (const line of lines)
+      for (const [, severity = '', count] of line.matchAll(/(UNKNOWN|LOW|MEDIUM|HIGH|CRITICAL): (\d+)/g))
+        counts[severity] = (counts[severity] ?? 0) + Number(count);
     return counts;
   }
 
@@ -218,7 +238,9 @@ describe('one check failing at two places of one file (real Trivy 0.74 output, i
     const junit = renderJunitReport(summary);
     expect(junit).toContain('name="[MEDIUM] DS-0001 (line 1)"');
     expect(junit).toContain('name="[MEDIUM] DS-0001 (line 3)"');
-    const sarif = renderSarifReport(summary) as { runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }> }> };
+    const sarif = renderSarifReport(summary) as {
+      runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number } } }> }> }>;
+    };
     expect(sarif.runs[0]?.results.map((r) => [r.ruleId, r.locations[0]?.physicalLocation.region.startLine])).toEqual([
       ['DS-0017', 2],
       ['DS-0001', 1],

@@ -53,12 +53,22 @@ describe('validateScanInputs', () => {
   });
 
   it('signs in to a private ACR image with the Azure inputs', () => {
-    const inputs = valid({ image: 'contoso.azurecr.io/team/api:1.0', auth: 'client-secret', 'tenant-id': tenant, 'client-id': client, 'client-secret': 's3cret' });
+    const inputs = valid({
+      image: 'contoso.azurecr.io/team/api:1.0',
+      auth: 'client-secret',
+      'tenant-id': tenant,
+      'client-id': client,
+      'client-secret': 's3cret',
+    });
     expect(inputs.registryAuth).toMatchObject({ kind: 'azure', registry: 'contoso.azurecr.io', auth: { method: 'client-secret', tenantId: tenant } });
   });
 
   it('uses basic auth when a username is given, and none for a public registry', () => {
-    expect(valid({ image: 'ghcr.io/team/api:1', 'registry-username': 'u', 'registry-password': 'p' }).registryAuth).toEqual({ kind: 'basic', username: 'u', password: 'p' });
+    expect(valid({ image: 'ghcr.io/team/api:1', 'registry-username': 'u', 'registry-password': 'p' }).registryAuth).toEqual({
+      kind: 'basic',
+      username: 'u',
+      password: 'p',
+    });
     expect(valid({ image: 'ghcr.io/team/api:1' }).registryAuth).toBeUndefined();
   });
 
@@ -88,7 +98,12 @@ describe('validateScanInputs', () => {
     ['a bad DB repository', { layout: 'layout', 'db-repositories': 'https://ghcr.io/x' }, 'db-repositories', 'is not an OCI repository reference'],
     ['a timeout that reached Trivy as 3.6e+23s', { layout: 'layout', timeout: '99999999999999999999h' }, 'timeout', 'is longer than the limit'],
     ['a DB max age over 90 days', { layout: 'layout', 'db-max-age': '2200h' }, 'db-max-age', 'is longer than the limit of 2160h'],
-    ['a SARIF file below a file (EEXIST stack before)', { layout: 'layout', 'sarif-file': '/etc/passwd/x.sarif' }, 'sarif-file', '/etc/passwd is not a directory'],
+    [
+      'a SARIF file below a file (EEXIST stack before)',
+      { layout: 'layout', 'sarif-file': '/etc/passwd/x.sarif' },
+      'sarif-file',
+      '/etc/passwd is not a directory',
+    ],
     ['a JUnit file that is a directory', { layout: 'layout', 'junit-file': 'reports' }, 'junit-file', 'is a directory'],
     ['a JSON file climbing out of the workspace', { layout: 'layout', 'json-file': '../trivy.json' }, 'json-file', 'outside the workspace'],
     ['a cache-dir through a file (ENOTDIR before)', { layout: 'layout', 'cache-dir': 'a-file/trivy' }, 'cache-dir', 'a-file is not a directory'],
@@ -97,7 +112,12 @@ describe('validateScanInputs', () => {
     ['an http authority while scanning a layout', { layout: 'layout', 'authority-host': 'http://login.example' }, 'authority-host', 'must be an https:// URL'],
     ['a multi-line authority host', { layout: 'layout', 'authority-host': 'https://login.example\n.evil' }, 'authority-host', 'single line'],
     // ...and must be complete when it does.
-    ['an ACR image with a client secret but no tenant', { image: 'contoso.azurecr.io/a:1', 'client-secret': 's', 'client-id': client }, 'tenant-id', 'is required with client-secret'],
+    [
+      'an ACR image with a client secret but no tenant',
+      { image: 'contoso.azurecr.io/a:1', 'client-secret': 's', 'client-id': client },
+      'tenant-id',
+      'is required with client-secret',
+    ],
   ])('%s', (_, raw, input, message) => {
     const { problems } = validate(raw);
     expect(problems).toContainEqual(expect.objectContaining({ input, message: expect.stringContaining(message) }));

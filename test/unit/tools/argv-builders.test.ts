@@ -41,17 +41,71 @@ describe('buildBuildahBuildArgs', () => {
     [
       'target, args, labels, every tag',
       { target: 'runtime', buildArgs: { A: '1', B: 'x y' }, labels: { 'org.opencontainers.image.revision': 'abc' }, references: ['r:1', 'r:2'] },
-      ['build', '--file', '/src/api/Dockerfile', '--layers', '--target', 'runtime', '--build-arg', 'A=1', '--build-arg', 'B=x y', '--label', 'org.opencontainers.image.revision=abc', '--tag', 'r:1', '--tag', 'r:2', '--iidfile', '/tmp/meta', '/src/api'],
+      [
+        'build',
+        '--file',
+        '/src/api/Dockerfile',
+        '--layers',
+        '--target',
+        'runtime',
+        '--build-arg',
+        'A=1',
+        '--build-arg',
+        'B=x y',
+        '--label',
+        'org.opencontainers.image.revision=abc',
+        '--tag',
+        'r:1',
+        '--tag',
+        'r:2',
+        '--iidfile',
+        '/tmp/meta',
+        '/src/api',
+      ],
     ],
     [
       'secrets by file and env name, never by value',
-      { secrets: [{ id: 'npmrc', kind: 'file', path: '/run/npmrc' }, { id: 'token', kind: 'env', env: 'NPM_TOKEN' }] },
-      ['build', '--file', '/src/api/Dockerfile', '--layers', '--secret', 'id=npmrc,src=/run/npmrc', '--secret', 'id=token,env=NPM_TOKEN', '--tag', 'acr.example.io/team/api:1.0.0', '--iidfile', '/tmp/meta', '/src/api'],
+      {
+        secrets: [
+          { id: 'npmrc', kind: 'file', path: '/run/npmrc' },
+          { id: 'token', kind: 'env', env: 'NPM_TOKEN' },
+        ],
+      },
+      [
+        'build',
+        '--file',
+        '/src/api/Dockerfile',
+        '--layers',
+        '--secret',
+        'id=npmrc,src=/run/npmrc',
+        '--secret',
+        'id=token,env=NPM_TOKEN',
+        '--tag',
+        'acr.example.io/team/api:1.0.0',
+        '--iidfile',
+        '/tmp/meta',
+        '/src/api',
+      ],
     ],
     [
       'registry cache in buildx form is reduced to the repository',
       { cacheFrom: ['type=registry,ref=acr.example.io/cache'], cacheTo: ['acr.example.io/cache'], noCache: true },
-      ['build', '--file', '/src/api/Dockerfile', '--layers', '--cache-from', 'acr.example.io/cache', '--cache-to', 'acr.example.io/cache', '--no-cache', '--tag', 'acr.example.io/team/api:1.0.0', '--iidfile', '/tmp/meta', '/src/api'],
+      [
+        'build',
+        '--file',
+        '/src/api/Dockerfile',
+        '--layers',
+        '--cache-from',
+        'acr.example.io/cache',
+        '--cache-to',
+        'acr.example.io/cache',
+        '--no-cache',
+        '--tag',
+        'acr.example.io/team/api:1.0.0',
+        '--iidfile',
+        '/tmp/meta',
+        '/src/api',
+      ],
     ],
     [
       'several platforms build a manifest list',
@@ -61,7 +115,19 @@ describe('buildBuildahBuildArgs', () => {
     [
       'shell metacharacters stay one argument',
       { buildArgs: { CMD: '$(id); rm -rf / && echo `x`' } },
-      ['build', '--file', '/src/api/Dockerfile', '--layers', '--build-arg', 'CMD=$(id); rm -rf / && echo `x`', '--tag', 'acr.example.io/team/api:1.0.0', '--iidfile', '/tmp/meta', '/src/api'],
+      [
+        'build',
+        '--file',
+        '/src/api/Dockerfile',
+        '--layers',
+        '--build-arg',
+        'CMD=$(id); rm -rf / && echo `x`',
+        '--tag',
+        'acr.example.io/team/api:1.0.0',
+        '--iidfile',
+        '/tmp/meta',
+        '/src/api',
+      ],
     ],
   ])('%s', (_, overrides, expected) => {
     expect(buildBuildahBuildArgs({ ...base, ...overrides })).toEqual(expected);
@@ -70,7 +136,13 @@ describe('buildBuildahBuildArgs', () => {
   it('pushes a single image, or the whole manifest list, into the OCI layout under the primary tag', () => {
     expect(buildBuildahPushArgs(base, 'sha256:id', '/tmp/d')).toEqual(['push', '--digestfile', '/tmp/d', 'sha256:id', 'oci:/tmp/oci/team_api:1.0.0']);
     expect(buildBuildahPushArgs({ ...base, platforms: ['linux/amd64', 'linux/arm64'] }, 'sha256:id', '/tmp/d')).toEqual([
-      'manifest', 'push', '--all', '--digestfile', '/tmp/d', 'acr.example.io/team/api:1.0.0', 'oci:/tmp/oci/team_api:1.0.0',
+      'manifest',
+      'push',
+      '--all',
+      '--digestfile',
+      '/tmp/d',
+      'acr.example.io/team/api:1.0.0',
+      'oci:/tmp/oci/team_api:1.0.0',
     ]);
   });
 });
@@ -80,7 +152,20 @@ describe('buildBuildxBuildArgs', () => {
     [
       'minimal: provenance off, OCI layout output, metadata file',
       {},
-      ['buildx', 'build', '--file', '/src/api/Dockerfile', '--provenance=false', '--tag', 'acr.example.io/team/api:1.0.0', '--output', 'type=oci,dest=/tmp/oci/team_api,tar=false,name=acr.example.io/team/api:1.0.0', '--metadata-file', '/tmp/meta', '/src/api'],
+      [
+        'buildx',
+        'build',
+        '--file',
+        '/src/api/Dockerfile',
+        '--provenance=false',
+        '--tag',
+        'acr.example.io/team/api:1.0.0',
+        '--output',
+        'type=oci,dest=/tmp/oci/team_api,tar=false,name=acr.example.io/team/api:1.0.0',
+        '--metadata-file',
+        '/tmp/meta',
+        '/src/api',
+      ],
     ],
     [
       'everything',
@@ -95,7 +180,37 @@ describe('buildBuildxBuildArgs', () => {
         noCache: true,
         references: ['r:1', 'r:2'],
       },
-      ['buildx', 'build', '--file', '/src/api/Dockerfile', '--provenance=false', '--target', 't', '--build-arg', 'A=1', '--label', 'l=v', '--secret', 'id=s,env=S', '--platform', 'linux/amd64,linux/arm64', '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max', '--no-cache', '--tag', 'r:1', '--tag', 'r:2', '--output', 'type=oci,dest=/tmp/oci/team_api,tar=false,name=r:1', '--metadata-file', '/tmp/meta', '/src/api'],
+      [
+        'buildx',
+        'build',
+        '--file',
+        '/src/api/Dockerfile',
+        '--provenance=false',
+        '--target',
+        't',
+        '--build-arg',
+        'A=1',
+        '--label',
+        'l=v',
+        '--secret',
+        'id=s,env=S',
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--cache-from',
+        'type=gha',
+        '--cache-to',
+        'type=gha,mode=max',
+        '--no-cache',
+        '--tag',
+        'r:1',
+        '--tag',
+        'r:2',
+        '--output',
+        'type=oci,dest=/tmp/oci/team_api,tar=false,name=r:1',
+        '--metadata-file',
+        '/tmp/meta',
+        '/src/api',
+      ],
     ],
   ])('%s', (_, overrides, expected) => {
     expect(buildBuildxBuildArgs({ ...base, ...overrides })).toEqual(expected);
@@ -112,7 +227,13 @@ describe('buildx flags follow the installed version', () => {
   ])('%s -> --provenance=false: %s', (output, provenance) => {
     const args = buildBuildxBuildArgs(base, buildxFlagsFor(parseBuildxVersion(output)));
     expect(args.includes('--provenance=false')).toBe(provenance);
-    expect(args.slice(-5)).toEqual(['--output', 'type=oci,dest=/tmp/oci/team_api,tar=false,name=acr.example.io/team/api:1.0.0', '--metadata-file', '/tmp/meta', '/src/api']);
+    expect(args.slice(-5)).toEqual([
+      '--output',
+      'type=oci,dest=/tmp/oci/team_api,tar=false,name=acr.example.io/team/api:1.0.0',
+      '--metadata-file',
+      '/tmp/meta',
+      '/src/api',
+    ]);
   });
 });
 
@@ -127,13 +248,43 @@ describe('buildTrivyScanArgs', () => {
     offline: false,
     insecureRegistry: false,
   };
-  const common = ['image', '--cache-dir', '/cache/trivy', '--format', 'json', '--output', '/tmp/report.json', '--scanners', 'vuln,secret', '--timeout', '301s', '--skip-db-update'];
+  const common = [
+    'image',
+    '--cache-dir',
+    '/cache/trivy',
+    '--format',
+    'json',
+    '--output',
+    '/tmp/report.json',
+    '--scanners',
+    'vuln,secret',
+    '--timeout',
+    '301s',
+    '--skip-db-update',
+  ];
   it.each<[string, Partial<TrivyScanOptions>, string[]]>([
-    ['a layout, JSON out, DB never downloaded by the scan', {}, [...common, '--skip-version-check', '--disable-telemetry', '--quiet', '--input', '/tmp/oci/app']],
+    [
+      'a layout, JSON out, DB never downloaded by the scan',
+      {},
+      [...common, '--skip-version-check', '--disable-telemetry', '--quiet', '--input', '/tmp/oci/app'],
+    ],
     [
       'an image in a registry, offline, insecure, with the package list for an SBOM',
       { target: { kind: 'image', reference: 'registry.example/team/api:1' }, offline: true, insecureRegistry: true, listAllPackages: true },
-      [...common, '--skip-version-check', '--disable-telemetry', '--quiet', '--skip-java-db-update', '--offline-scan', '--skip-check-update', '--list-all-pkgs', '--insecure', '--image-src', 'remote', 'registry.example/team/api:1'],
+      [
+        ...common,
+        '--skip-version-check',
+        '--disable-telemetry',
+        '--quiet',
+        '--skip-java-db-update',
+        '--offline-scan',
+        '--skip-check-update',
+        '--list-all-pkgs',
+        '--insecure',
+        '--image-src',
+        'remote',
+        'registry.example/team/api:1',
+      ],
     ],
   ])('%s', (_, overrides, expected) => {
     expect(buildTrivyScanArgs({ ...scan, ...overrides })).toEqual(expected);
@@ -145,7 +296,14 @@ describe('buildTrivyScanArgs', () => {
     const old = trivyFlagsFor(parseTrivyVersion('{"Version":"0.62.1"}'));
     expect(buildTrivyScanArgs(scan, old)).toEqual([...common, '--quiet', '--input', '/tmp/oci/app']);
     expect(buildTrivyDbDownloadArgs('/cache', 'ghcr.io/aquasecurity/trivy-db:2', true, old)).toEqual([
-      'image', '--download-db-only', '--cache-dir', '/cache', '--db-repository', 'ghcr.io/aquasecurity/trivy-db:2', '--quiet', '--insecure',
+      'image',
+      '--download-db-only',
+      '--cache-dir',
+      '/cache',
+      '--db-repository',
+      'ghcr.io/aquasecurity/trivy-db:2',
+      '--quiet',
+      '--insecure',
     ]);
   });
 });

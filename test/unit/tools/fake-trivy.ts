@@ -106,4 +106,3 @@ export function installFakeTrivy(): FakeTrivy {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
-

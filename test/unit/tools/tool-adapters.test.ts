@@ -46,9 +46,14 @@ describe('tool versions', () => {
   });
 });
 
-describe('parsers on the tools\' real output', () => {
+describe("parsers on the tools' real output", () => {
   it('buildah version --json and buildah --version (buildah 1.28.2, Debian 12)', () => {
-    expect(parseBuildahVersionJson(fixture('buildah/version.json'))).toEqual({ text: '1.28.2', release: [1, 28, 2], goVersion: 'go1.19.8', buildPlatform: 'linux/amd64' });
+    expect(parseBuildahVersionJson(fixture('buildah/version.json'))).toEqual({
+      text: '1.28.2',
+      release: [1, 28, 2],
+      goVersion: 'go1.19.8',
+      buildPlatform: 'linux/amd64',
+    });
     expect(parseBuildahVersionText(fixture('buildah/version.txt'))).toMatchObject({ text: '1.28.2', release: [1, 28, 2] });
   });
 

@@ -61,7 +61,9 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
       blobsSkipped++;
       continue;
     }
-    await withRetries(`uploading ${blob.digest}`, options, () => guard(`uploading ${blob.digest}`, () => uploadOne(client, options.layout, blob, options.signal)));
+    await withRetries(`uploading ${blob.digest}`, options, () =>
+      guard(`uploading ${blob.digest}`, () => uploadOne(client, options.layout, blob, options.signal)),
+    );
     bytesUploaded += blob.size;
     blobsUploaded++;
   }
@@ -73,7 +75,9 @@ export async function pushImage(options: PushImageOptions): Promise<PushImageRes
   for (const reference of [options.digest, ...options.tags]) {
     const read = await guard(`reading back ${reference}`, () => client.getManifest(reference, { abortSignal: options.signal }));
     if (read.digest !== options.digest) {
-      throw new RegistryError(`${options.target.repository}:${reference} resolves to ${read.digest}, not the pushed ${options.digest}`, { code: 'PUSH_DIGEST_MISMATCH' });
+      throw new RegistryError(`${options.target.repository}:${reference} resolves to ${read.digest}, not the pushed ${options.digest}`, {
+        code: 'PUSH_DIGEST_MISMATCH',
+      });
     }
   }
   return { digest: options.digest, tags: [...options.tags], bytesUploaded, blobsUploaded, blobsSkipped };
@@ -110,7 +114,9 @@ async function uploadOne(client: ContainerRegistryContentClient, layout: string,
  * SDK moves it, every blob is simply uploaded (correct, only slower).
  */
 async function blobExists(client: ContainerRegistryContentClient, repository: string, digest: string, signal: AbortSignal | undefined): Promise<boolean> {
-  const generated = (client as unknown as { client?: { containerRegistryBlob?: { checkBlobExists?: (name: string, digest: string, options?: object) => Promise<unknown> } } }).client;
+  const generated = (
+    client as unknown as { client?: { containerRegistryBlob?: { checkBlobExists?: (name: string, digest: string, options?: object) => Promise<unknown> } } }
+  ).client;
   const check = generated?.containerRegistryBlob?.checkBlobExists;
   if (!check) return false;
   try {
@@ -146,7 +152,11 @@ async function withRetries<T>(action: string, options: PushImageOptions, fn: () 
 }
 
 /** Runs a registry call, turning auth failures into exit-3 errors with the Entra/ACR code and fix. */
-export async function withRegistryErrors<T>(action: string, fn: () => Promise<T>, lastAssertion: (() => PresentedAssertion | undefined) | undefined): Promise<T> {
+export async function withRegistryErrors<T>(
+  action: string,
+  fn: () => Promise<T>,
+  lastAssertion: (() => PresentedAssertion | undefined) | undefined,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {
@@ -158,6 +168,9 @@ export async function withRegistryErrors<T>(action: string, fn: () => Promise<T>
     if (authFailure || status === 401 || status === 403) {
       throw explainAuthError(error, { action, assertion: lastAssertion?.() });
     }
-    throw new RegistryError(`${action}: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, { cause: error, hint: 'the registry failed or is unreachable; retry, or check the registry name' });
+    throw new RegistryError(`${action}: ${(error as Error).message?.split('\n')[0] ?? String(error)}`, {
+      cause: error,
+      hint: 'the registry failed or is unreachable; retry, or check the registry name',
+    });
   }
 }

@@ -36,7 +36,10 @@ export async function exchangeAcrRefreshToken(options: {
       signal: options.signal ?? null,
     });
   } catch (error) {
-    throw new RegistryError(`cannot reach ${options.registry} for the ACR token exchange: ${(error as Error).message}`, { cause: error, hint: 'check the registry name and the network' });
+    throw new RegistryError(`cannot reach ${options.registry} for the ACR token exchange: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'check the registry name and the network',
+    });
   }
   const text = await response.text();
   if (!response.ok) {

@@ -20,11 +20,15 @@ export async function applyRetention(options: RetentionOptions): Promise<Retenti
   const client = new ContainerRegistryClient(options.target.endpoint, options.credential, { audience: options.target.audience });
   const repository = client.getRepository(options.target.repository);
   const manifests: ListedManifest[] = [];
-  await withRegistryErrors(`listing ${options.target.repository}`, async () => {
-    for await (const manifest of repository.listManifestProperties({ order: 'LastUpdatedOnDescending', abortSignal: options.signal })) {
-      manifests.push({ digest: manifest.digest, tags: [...manifest.tags], updatedAt: manifest.lastUpdatedOn.getTime() });
-    }
-  }, undefined);
+  await withRegistryErrors(
+    `listing ${options.target.repository}`,
+    async () => {
+      for await (const manifest of repository.listManifestProperties({ order: 'LastUpdatedOnDescending', abortSignal: options.signal })) {
+        manifests.push({ digest: manifest.digest, tags: [...manifest.tags], updatedAt: manifest.lastUpdatedOn.getTime() });
+      }
+    },
+    undefined,
+  );
 
   const plan = planRetention(manifests, options);
   for (const entry of plan.deleted) {

@@ -26,7 +26,7 @@ export const azureAuthInputs = [
   { name: 'tenant-id', type: 'string', group: 'azure', description: 'Entra ID tenant (directory) id.' },
   { name: 'client-id', type: 'string', group: 'azure', description: 'Application (client) id of the service principal or user-assigned managed identity.' },
   { name: 'client-secret', type: 'string', group: 'azure', secret: true, description: 'Client secret of the service principal. Prefer OIDC federation.' },
-  { name: 'client-certificate-path', type: 'string', group: 'azure', description: 'PEM file with the service principal\'s certificate and private key.' },
+  { name: 'client-certificate-path', type: 'string', group: 'azure', description: "PEM file with the service principal's certificate and private key." },
   {
     name: 'azure-environment',
     type: 'enum',
@@ -35,7 +35,12 @@ export const azureAuthInputs = [
     allowed: ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'],
     description: 'The Azure cloud (sovereign clouds included).',
   },
-  { name: 'authority-host', type: 'string', group: 'azure', description: 'Entra ID authority host URL, overriding the cloud\'s (Azure Stack, private endpoints).' },
+  {
+    name: 'authority-host',
+    type: 'string',
+    group: 'azure',
+    description: "Entra ID authority host URL, overriding the cloud's (Azure Stack, private endpoints).",
+  },
 ] as const satisfies readonly InputSpec[];
 
 /** The sign-in values every Azure-facing step's parsed inputs carry (the service connection is read by the host). */
@@ -95,8 +100,7 @@ function authorityHostOf(values: AzureAuthInputValues, context: ValidationContex
   if (url.protocol !== 'https:') context.problems.add('authority-host', 'must be an https:// URL');
   else if (url.username || url.password || url.search || url.hash) {
     context.problems.add('authority-host', 'must be a plain https:// URL, without credentials, query or fragment');
-  }
-  else return url.href.replace(/\/+$/, '');
+  } else return url.href.replace(/\/+$/, '');
   return undefined;
 }
 

@@ -80,7 +80,11 @@ export function createCredential(auth: AzureAuth, context: CredentialContext): C
       return { credential: new EnvironmentCredential(options), description: 'AZURE_* environment variables' };
     default:
       return {
-        credential: new DefaultAzureCredential({ ...options, ...(auth.tenantId ? { tenantId: auth.tenantId } : {}), ...(auth.clientId ? { managedIdentityClientId: auth.clientId } : {}) }),
+        credential: new DefaultAzureCredential({
+          ...options,
+          ...(auth.tenantId ? { tenantId: auth.tenantId } : {}),
+          ...(auth.clientId ? { managedIdentityClientId: auth.clientId } : {}),
+        }),
         description: 'the default chain (environment, workload identity, managed identity, Azure CLI)',
       };
   }

@@ -97,7 +97,10 @@ function nameOf(error: unknown): string | undefined {
 
 /** The line that says what happened: the AADSTS one if any (without Entra's trace ids), else the first. */
 function summaryOf(message: string): string {
-  const lines = message.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const line = lines.find((candidate) => /AADSTS\d+/.test(candidate)) ?? lines[0] ?? message;
   return line.replace(/\s*Trace ID:.*$/, '');
 }

@@ -61,9 +61,7 @@ export class InvalidInputsError extends SlipwayError {
 
   constructor(problems: readonly InputProblem[], options: Pick<SlipwayErrorOptions, 'cause'> = {}) {
     const only = problems.length === 1 ? problems[0] : undefined;
-    const lines = problems.map((problem) =>
-      only || !problem.hint ? formatInputProblem(problem) : `${formatInputProblem(problem)} (hint: ${problem.hint})`,
-    );
+    const lines = problems.map((problem) => (only || !problem.hint ? formatInputProblem(problem) : `${formatInputProblem(problem)} (hint: ${problem.hint})`));
     super('INPUT_INVALID', lines.join('\n'), errorCodes.INPUT_INVALID.exitCode, { hint: only?.hint, cause: options.cause });
     this.problems = [...problems];
   }
@@ -99,9 +97,7 @@ export class ExecError extends SlipwayError {
   readonly timedOut: boolean;
 
   constructor(details: ExecErrorDetails, options: SlipwayErrorOptions = {}) {
-    const what = details.timedOut
-      ? 'timed out'
-      : `exited with code ${details.exitCode ?? 'unknown'}`;
+    const what = details.timedOut ? 'timed out' : `exited with code ${details.exitCode ?? 'unknown'}`;
     const tail = details.stderrTail ? `\n${details.stderrTail}` : '';
     const code = details.timedOut ? 'EXEC_TIMEOUT' : 'EXEC_FAILED';
     super(code, `${details.command} ${what}${tail}`, errorCodes[code].exitCode, options);

@@ -34,10 +34,7 @@ export interface ChildEnvironmentOptions {
  * The environment a child inherits: the host's, without input variables and without any variable
  * whose value is a known secret; undefined entries dropped. Per-run env is layered on top by the caller.
  */
-export function childEnvironment(
-  base: Readonly<Record<string, string | undefined>>,
-  options: ChildEnvironmentOptions = {},
-): Record<string, string> {
+export function childEnvironment(base: Readonly<Record<string, string | undefined>>, options: ChildEnvironmentOptions = {}): Record<string, string> {
   const withhold = options.withhold ?? inputVariables();
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {

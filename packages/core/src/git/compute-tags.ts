@@ -4,8 +4,7 @@ import type { CiContext } from './ci-context.ts';
 export const tagRules = ['sha', 'branch', 'semver', 'pr', 'latest'] as const;
 export type TagRule = (typeof tagRules)[number];
 
-const semverPattern =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const semverPattern = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 /**
  * Tags for an image from the CI context and the chosen rules, literal tags first, duplicates removed,

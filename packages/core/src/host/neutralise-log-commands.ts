@@ -23,7 +23,10 @@
  * which their libraries write and escape.
  */
 export function neutraliseLogCommands(text: string): string {
-  return text.split(/\r\n|\r|\n/).map(neutraliseLine).join('\n');
+  return text
+    .split(/\r\n|\r|\n/)
+    .map(neutraliseLine)
+    .join('\n');
 }
 
 /**

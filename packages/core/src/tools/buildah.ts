@@ -75,7 +75,12 @@ export class Buildah extends CliTool<BuildahVersion> implements ImageBuilder {
    * (containers/buildah#2041, containers/podman#10340). When that happens the wanted labels are written
    * onto a new image, so the result always carries what was asked for. Returns the id to push.
    */
-  async #ensureLabels(imageId: string, wanted: Readonly<Record<string, string>>, references: readonly string[], warn: (message: string) => void): Promise<string> {
+  async #ensureLabels(
+    imageId: string,
+    wanted: Readonly<Record<string, string>>,
+    references: readonly string[],
+    warn: (message: string) => void,
+  ): Promise<string> {
     const stale = findStaleLabels(wanted, await this.readImageLabels(imageId));
     if (stale.length === 0) return imageId;
     warn(`buildah reused a cached image whose labels are out of date (${stale.join(', ')}); relabelling it`);

@@ -44,11 +44,16 @@ function quietFlags(flags: TrivyFlags): string[] {
 export function buildTrivyScanArgs(options: TrivyScanOptions, flags: TrivyFlags = currentTrivyFlags): string[] {
   const args = [
     'image',
-    '--cache-dir', options.cacheDir,
-    '--format', 'json',
-    '--output', options.outputFile,
-    '--scanners', options.scanners.join(','),
-    '--timeout', `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
+    '--cache-dir',
+    options.cacheDir,
+    '--format',
+    'json',
+    '--output',
+    options.outputFile,
+    '--scanners',
+    options.scanners.join(','),
+    '--timeout',
+    `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
     '--skip-db-update',
     ...quietFlags(flags),
   ];
@@ -62,7 +67,16 @@ export function buildTrivyScanArgs(options: TrivyScanOptions, flags: TrivyFlags 
 
 /** Downloads only the vulnerability DB from one repository (one mirror of the list). */
 export function buildTrivyDbDownloadArgs(cacheDir: string, repository: string, insecureRegistry: boolean, flags: TrivyFlags = currentTrivyFlags): string[] {
-  return ['image', '--download-db-only', '--cache-dir', cacheDir, '--db-repository', repository, ...quietFlags(flags), ...(insecureRegistry ? ['--insecure'] : [])];
+  return [
+    'image',
+    '--download-db-only',
+    '--cache-dir',
+    cacheDir,
+    '--db-repository',
+    repository,
+    ...quietFlags(flags),
+    ...(insecureRegistry ? ['--insecure'] : []),
+  ];
 }
 
 /** `trivy convert` of the JSON report into another format (CycloneDX SBOM). */

@@ -22,7 +22,8 @@ export function parseTrivyVersion(stdout: string): TrivyVersion {
   const db = isRecord(document.VulnerabilityDB) ? document.VulnerabilityDB : undefined;
   return {
     ...parseToolVersion(document.Version),
-    vulnerabilityDb: db && typeof db.Version === 'number' ? { version: db.Version, updatedAt: typeof db.UpdatedAt === 'string' ? db.UpdatedAt : undefined } : undefined,
+    vulnerabilityDb:
+      db && typeof db.Version === 'number' ? { version: db.Version, updatedAt: typeof db.UpdatedAt === 'string' ? db.UpdatedAt : undefined } : undefined,
   };
 }
 

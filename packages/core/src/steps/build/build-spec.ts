@@ -56,7 +56,7 @@ export const buildSpec = {
       name: 'platforms',
       type: 'list',
       group: 'image',
-      description: 'Target platforms, comma or newline separated. Default: the runner\'s platform.',
+      description: "Target platforms, comma or newline separated. Default: the runner's platform.",
       example: 'linux/amd64,linux/arm64',
     },
     {
@@ -95,7 +95,8 @@ export const buildSpec = {
       type: 'lines',
       group: 'secrets',
       secret: true,
-      description: 'Build secrets given as values, id=VALUE per line. Written to a 0600 temp file, mounted with RUN --mount=type=secret,id=<id>, never passed in argv.',
+      description:
+        'Build secrets given as values, id=VALUE per line. Written to a 0600 temp file, mounted with RUN --mount=type=secret,id=<id>, never passed in argv.',
       example: 'npm_token=<token value>',
     },
     {
@@ -144,7 +145,7 @@ export const buildSpec = {
       name: 'output-dir',
       type: 'string',
       group: 'advanced',
-      description: 'Where the OCI image layouts are written, one directory per image. Default: a directory under the job\'s temp directory.',
+      description: "Where the OCI image layouts are written, one directory per image. Default: a directory under the job's temp directory.",
     },
     {
       name: 'max-parallel',

@@ -9,7 +9,7 @@ import { InputError } from '../../errors/index.ts';
  */
 export const layoutMarkerFile = '.slipway-layout';
 
-const markerText = 'This OCI image layout was written by Slipway\'s build step; the next build into it empties it first.\n';
+const markerText = "This OCI image layout was written by Slipway's build step; the next build into it empties it first.\n";
 
 /**
  * Why `dir` cannot take an image layout, or undefined when it can: it does not exist, is an empty

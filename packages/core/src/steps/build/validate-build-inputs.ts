@@ -338,7 +338,9 @@ function checkCacheEntries(direction: CacheDirection, values: BuildInputValues, 
   const input = direction === 'from' ? 'cache-from' : 'cache-to';
   const entries = direction === 'from' ? values.cacheFrom : values.cacheTo;
   const hint =
-    values.builder === 'buildah' ? 'give a repository, e.g. myregistry.azurecr.io/team/api-cache' : 'e.g. type=registry,ref=myregistry.azurecr.io/team/api:cache';
+    values.builder === 'buildah'
+      ? 'give a repository, e.g. myregistry.azurecr.io/team/api-cache'
+      : 'e.g. type=registry,ref=myregistry.azurecr.io/team/api:cache';
   for (const entry of entries) {
     const problem = checkCacheEntry(entry, { direction, builder: values.builder });
     if (problem) context.problems.add(input, problem, hint);

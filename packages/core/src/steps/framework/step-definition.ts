@@ -36,6 +36,7 @@ export interface StepDefinition<S extends StepSpec = StepSpec, I = unknown> {
   post?(deps: StepDeps): Promise<void>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds steps of different input types; each is used only with its own validate's result.
 export type AnyStepDefinition = StepDefinition<StepSpec, any>;
 
 /** Helps TypeScript infer the inputs type from `validate`. */

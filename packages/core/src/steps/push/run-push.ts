@@ -98,7 +98,9 @@ export async function runPushStep(inputs: PushInputs, deps: StepDeps): Promise<S
       tags: first?.references.join('\n') ?? '',
       'bytes-uploaded': String(pushed.reduce((sum, image) => sum + image.bytesUploaded, 0)),
       'blobs-skipped': String(pushed.reduce((sum, image) => sum + image.blobsSkipped, 0)),
-      images: JSON.stringify(pushed.map(({ name, digest, references, bytesUploaded, blobsSkipped }) => ({ name, digest, tags: references, bytesUploaded, blobsSkipped }))),
+      images: JSON.stringify(
+        pushed.map(({ name, digest, references, bytesUploaded, blobsSkipped }) => ({ name, digest, tags: references, bytesUploaded, blobsSkipped })),
+      ),
       'retention-deleted': JSON.stringify(retention),
     },
     summary: [
@@ -106,7 +108,10 @@ export async function runPushStep(inputs: PushInputs, deps: StepDeps): Promise<S
       '',
       '| image | digest | tags | uploaded | skipped blobs |',
       '|---|---|---|---:|---:|',
-      ...pushed.map((image) => `| \`${image.name}\` | \`${image.digest}\` | ${image.tags.map((t) => `\`${t}\``).join(' ')} | ${image.bytesUploaded} B | ${image.blobsSkipped} |`),
+      ...pushed.map(
+        (image) =>
+          `| \`${image.name}\` | \`${image.digest}\` | ${image.tags.map((t) => `\`${t}\``).join(' ')} | ${image.bytesUploaded} B | ${image.blobsSkipped} |`,
+      ),
       '',
     ].join('\n'),
     result: { images: pushed, retention },

@@ -51,7 +51,8 @@ function parseYamlIgnore(text: string, fileName: string, input: string): IgnoreR
     throw new InputError(input, `${fileName} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   if (document === null || document === undefined) return [];
-  if (typeof document !== 'object' || Array.isArray(document)) throw new InputError(input, `${fileName} must be a mapping with vulnerabilities, misconfigurations, secrets`);
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new InputError(input, `${fileName} must be a mapping with vulnerabilities, misconfigurations, secrets`);
   const sections: Record<string, Finding['kind']> = { vulnerabilities: 'vulnerability', misconfigurations: 'misconfiguration', secrets: 'secret' };
   const rules: IgnoreRule[] = [];
   for (const [section, entries] of Object.entries(document as Record<string, unknown>)) {
@@ -74,7 +75,10 @@ function parseYamlIgnore(text: string, fileName: string, input: string): IgnoreR
         purls: stringList(record.purls, origin, input),
         statement: typeof record.statement === 'string' ? record.statement : undefined,
         // YAML parses an unquoted 2025-01-31 as a string in the core schema; a Date object is accepted too.
-        expiresAt: expired === undefined || expired === null ? undefined : parseDate(expired instanceof Date ? expired.toISOString().slice(0, 10) : String(expired), origin, input),
+        expiresAt:
+          expired === undefined || expired === null
+            ? undefined
+            : parseDate(expired instanceof Date ? expired.toISOString().slice(0, 10) : String(expired), origin, input),
         origin,
       });
     });
@@ -84,7 +88,8 @@ function parseYamlIgnore(text: string, fileName: string, input: string): IgnoreR
 
 function stringList(value: unknown, origin: string, input: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new InputError(input, `${origin}: paths and purls must be lists of strings`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw new InputError(input, `${origin}: paths and purls must be lists of strings`);
   return value;
 }
 
@@ -134,7 +139,12 @@ function matches(rule: IgnoreRule, finding: Finding): boolean {
 function globMatch(pattern: string, value: string): boolean {
   const regex = pattern
     .split('**')
-    .map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+    .map((part) =>
+      part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
     .join('.*');
   return new RegExp(`^${regex}$`).test(value);
 }

@@ -16,7 +16,10 @@ export interface PolicyClause {
 export function parseFailOn(text: string, input = 'fail-on'): PolicyClause[] {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === 'none') return [];
-  const clauses = trimmed.split(',').map((part) => part.trim()).filter(Boolean);
+  const clauses = trimmed
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (clauses.length === 0) throw new InputError(input, 'is empty; use e.g. CRITICAL>0,HIGH>5, or none');
   return clauses.map((clause) => {
     const match = /^([A-Za-z]+)(\+?)\s*(>=|>)\s*(\d+)$/.exec(clause);
@@ -49,6 +52,11 @@ export function evaluatePolicy(counts: SeverityCounts, clauses: readonly PolicyC
   if (broken.length === 0) {
     return { passed: true, reason: clauses.length === 0 ? 'no policy (fail-on: none)' : `within policy ${clauses.map((c) => c.text).join(',')}`, broken };
   }
-  const reason = broken.map(({ clause, count }) => `${clause.text} broken: ${count} ${clause.severities.length === 1 ? clause.severities[0] : clause.severities.join('/')} finding(s)`).join('; ');
+  const reason = broken
+    .map(
+      ({ clause, count }) =>
+        `${clause.text} broken: ${count} ${clause.severities.length === 1 ? clause.severities[0] : clause.severities.join('/')} finding(s)`,
+    )
+    .join('; ');
   return { passed: false, reason, broken };
 }

@@ -21,8 +21,19 @@ export const scanSpec = {
   ],
   inputs: [
     { name: 'layout', type: 'string', group: 'target', description: 'OCI image layout directory to scan: the `layout` output of build.' },
-    { name: 'image', type: 'string', group: 'target', description: 'Image reference in a registry to scan instead of a layout.', example: 'myregistry.azurecr.io/team/api:1.2.3' },
-    { name: 'report', type: 'string', group: 'target', description: 'An existing Trivy JSON report to gate on instead of scanning (for teams that scan elsewhere).' },
+    {
+      name: 'image',
+      type: 'string',
+      group: 'target',
+      description: 'Image reference in a registry to scan instead of a layout.',
+      example: 'myregistry.azurecr.io/team/api:1.2.3',
+    },
+    {
+      name: 'report',
+      type: 'string',
+      group: 'target',
+      description: 'An existing Trivy JSON report to gate on instead of scanning (for teams that scan elsewhere).',
+    },
     {
       name: 'registry-auth',
       type: 'enum',
@@ -32,7 +43,12 @@ export const scanSpec = {
       description:
         'How Trivy authenticates to the registry of `image`. azure: sign in with the Azure inputs below and exchange the token for an ACR refresh token (the same sign-in as push); basic: registry-username/password; auto: basic when a username is given, azure for *.azurecr.* registries, else none.',
     },
-    { name: 'registry-username', type: 'string', group: 'target', description: 'Registry user for `image` with registry-auth basic. Passed to Trivy through its environment.' },
+    {
+      name: 'registry-username',
+      type: 'string',
+      group: 'target',
+      description: 'Registry user for `image` with registry-auth basic. Passed to Trivy through its environment.',
+    },
     { name: 'registry-password', type: 'string', group: 'target', secret: true, description: 'Registry password or token for `image`; never passed in argv.' },
     {
       name: 'scanners',
@@ -47,8 +63,7 @@ export const scanSpec = {
       type: 'string',
       group: 'policy',
       default: 'CRITICAL>0,HIGH>0',
-      description:
-        'Per-severity limits; any broken clause fails the gate (exit 1): CRITICAL>0, HIGH>5, HIGH>=3, HIGH+>0 (HIGH or worse), ANY>20, or none.',
+      description: 'Per-severity limits; any broken clause fails the gate (exit 1): CRITICAL>0, HIGH>5, HIGH>=3, HIGH+>0 (HIGH or worse), ANY>20, or none.',
       example: 'CRITICAL>0,HIGH>5',
     },
     { name: 'ignore-unfixed', type: 'boolean', group: 'policy', default: 'false', description: 'Leave out vulnerabilities that have no fixed version.' },
@@ -67,7 +82,12 @@ export const scanSpec = {
       allowed: ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
       description: 'Severities shown in reports and the summary. Never changes what the gate counts.',
     },
-    { name: 'json-file', type: 'string', group: 'reports', description: 'Where to write the Trivy JSON report. Default: a file in the job temp directory (the `json-report` output).' },
+    {
+      name: 'json-file',
+      type: 'string',
+      group: 'reports',
+      description: 'Where to write the Trivy JSON report. Default: a file in the job temp directory (the `json-report` output).',
+    },
     { name: 'sarif-file', type: 'string', group: 'reports', description: 'Write a SARIF 2.1.0 report here (GitHub code scanning).' },
     { name: 'junit-file', type: 'string', group: 'reports', description: 'Write a JUnit XML report here (Azure Pipelines Tests tab).' },
     { name: 'cyclonedx-file', type: 'string', group: 'reports', description: 'Write a CycloneDX SBOM here.' },
@@ -79,13 +99,36 @@ export const scanSpec = {
       description: 'Vulnerability DB repositories (OCI), tried in order until one works.',
     },
     { name: 'db-retries', type: 'integer', group: 'db', default: '3', min: 1, max: 10, description: 'Attempts per DB repository, with exponential backoff.' },
-    { name: 'cache-dir', type: 'string', group: 'db', description: 'Trivy cache directory, reused across runs. Default: $XDG_CACHE_HOME/trivy or ~/.cache/trivy.' },
+    {
+      name: 'cache-dir',
+      type: 'string',
+      group: 'db',
+      description: 'Trivy cache directory, reused across runs. Default: $XDG_CACHE_HOME/trivy or ~/.cache/trivy.',
+    },
     { name: 'offline', type: 'boolean', group: 'db', default: 'false', description: 'Use only a pre-provisioned DB in cache-dir; never download.' },
     // 90 days: an offline DB older than that misses a season of advisories; the parser refuses more.
-    { name: 'db-max-age', type: 'duration', group: 'db', default: '168h', max: 90 * 24 * 3_600_000, description: 'Refuse a DB last updated longer ago than this (0 accepts any age).' },
+    {
+      name: 'db-max-age',
+      type: 'duration',
+      group: 'db',
+      default: '168h',
+      max: 90 * 24 * 3_600_000,
+      description: 'Refuse a DB last updated longer ago than this (0 accepts any age).',
+    },
     ...azureAuthInputs,
-    { name: 'trivy-version', type: 'string', group: 'advanced', description: 'Require this Trivy version (e.g. 0.74.0); the scan fails with exit 3 on any other.' },
-    { name: 'insecure-registry', type: 'boolean', group: 'advanced', default: 'false', description: 'Skip TLS verification for registries (DB mirrors, `image`). Prefer trusting the CA instead.' },
+    {
+      name: 'trivy-version',
+      type: 'string',
+      group: 'advanced',
+      description: 'Require this Trivy version (e.g. 0.74.0); the scan fails with exit 3 on any other.',
+    },
+    {
+      name: 'insecure-registry',
+      type: 'boolean',
+      group: 'advanced',
+      default: 'false',
+      description: 'Skip TLS verification for registries (DB mirrors, `image`). Prefer trusting the CA instead.',
+    },
     { name: 'timeout', type: 'duration', group: 'advanced', default: '10m', description: 'Time limit for the Trivy scan.' },
   ],
   outputs: [

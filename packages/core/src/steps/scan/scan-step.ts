@@ -39,7 +39,15 @@ export const scanStep = defineStep({
         'trivy-version': summary.trivyVersion ?? '',
       },
       summary: markdown,
-      result: { passed: summary.decision.passed, reason: summary.decision.reason, counts: summary.counts, ignored: summary.ignored.length, expiredIgnores: summary.expiredRules.map((r) => r.id), topFindings: top, files },
+      result: {
+        passed: summary.decision.passed,
+        reason: summary.decision.reason,
+        counts: summary.counts,
+        ignored: summary.ignored.length,
+        expiredIgnores: summary.expiredRules.map((r) => r.id),
+        topFindings: top,
+        files,
+      },
     };
   },
 });

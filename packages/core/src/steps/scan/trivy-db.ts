@@ -81,7 +81,7 @@ export async function ensureTrivyDb(options: DbSupplyOptions): Promise<DbSupplyR
     return { source: 'cache', metadata: usable };
   }
 
-  if (usable && usable.nextUpdate && usable.nextUpdate.getTime() > options.now.getTime()) {
+  if (usable?.nextUpdate && usable.nextUpdate.getTime() > options.now.getTime()) {
     options.log.info(`Trivy DB in ${options.cacheDir} is current (next update ${usable.nextUpdate.toISOString()})`);
     return { source: 'cache', metadata: usable };
   }

@@ -63,7 +63,9 @@ export interface TrivyMisconfiguration {
  */
 export function parseTrivyReport(text: string, source: { input?: string } = {}): TrivyReport {
   const fail = (message: string) =>
-    source.input ? new InputError(source.input, message, { hint: 'give a report written by `trivy ... --format json`' }) : new ParseError(`Trivy JSON report (${message})`, text);
+    source.input
+      ? new InputError(source.input, message, { hint: 'give a report written by `trivy ... --format json`' })
+      : new ParseError(`Trivy JSON report (${message})`, text);
   let document: unknown;
   try {
     document = JSON.parse(text);

@@ -20,7 +20,13 @@ export function renderMarkdownReport(summary: ScanSummary, topN = 10): string {
   if (summary.unfixedSkipped > 0) lines.push('', `${summary.unfixedSkipped} finding(s) without a fix were left out (ignore-unfixed).`);
   const shown = rankFindings(summary.findings.filter((finding) => summary.shownSeverities.includes(finding.severity)));
   if (shown.length > 0) {
-    lines.push('', `#### ${Math.min(topN, shown.length)} worst of ${shown.length}`, '', '| severity | id | package | installed | fixed in | target |', '|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      `#### ${Math.min(topN, shown.length)} worst of ${shown.length}`,
+      '',
+      '| severity | id | package | installed | fixed in | target |',
+      '|---|---|---|---|---|---|',
+    );
     for (const finding of shown.slice(0, topN)) {
       const id = finding.primaryUrl ? `[${escapeCell(finding.id)}](${finding.primaryUrl})` : escapeCell(finding.id);
       lines.push(
@@ -30,7 +36,8 @@ export function renderMarkdownReport(summary: ScanSummary, topN = 10): string {
   }
   if (summary.expiredRules.length > 0) {
     lines.push('', '#### Expired ignores (no longer ignoring)', '');
-    for (const rule of summary.expiredRules) lines.push(`- \`${escapeCell(rule.id)}\` expired ${rule.expiresAt?.toISOString().slice(0, 10)} (${escapeCell(rule.origin)})`);
+    for (const rule of summary.expiredRules)
+      lines.push(`- \`${escapeCell(rule.id)}\` expired ${rule.expiresAt?.toISOString().slice(0, 10)} (${escapeCell(rule.origin)})`);
   }
   return `${lines.join('\n')}\n`;
 }

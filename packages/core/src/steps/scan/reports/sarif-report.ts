@@ -85,5 +85,10 @@ function helpText(finding: Finding): string {
 function artifactUri(finding: Finding): string {
   const raw = finding.pkgPath ?? finding.target;
   // Targets such as "image (debian 12.5)" are not paths; code scanning still needs a relative URI.
-  return raw.replace(/\s*\(.*\)$/, '').replace(/^\/+/, '').replace(/[^A-Za-z0-9._/@-]/g, '_') || 'image';
+  return (
+    raw
+      .replace(/\s*\(.*\)$/, '')
+      .replace(/^\/+/, '')
+      .replace(/[^A-Za-z0-9._/@-]/g, '_') || 'image'
+  );
 }
