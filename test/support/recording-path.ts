@@ -41,7 +41,8 @@ export function createStandInPath(tools: readonly string[] = recordedTools): Rec
  * Wrappers: programs named like the real tools that record how they were started, then run the real
  * tool found on `originalPath` with the same arguments, environment and standard streams, so a real
  * run goes on while every argv and environment is kept for inspection. A tool with no real program
- * behind it answers like a missing command (127).
+ * behind it answers like a missing command (127). (The real tool does not get variables whose names
+ * are not shell names, which /bin/sh drops; the record has them, and no tool needs them.)
  */
 export function createWrapperPath(originalPath: string, tools: readonly string[] = recordedTools): RecordingPath {
   return createRecordingPath(tools, (tool) => {
@@ -64,7 +65,9 @@ function createRecordingPath(tools: readonly string[], tail: (tool: string) => s
       `# Recording ${tool} (test/support/recording-path.ts): its argv and environment, NUL-separated.`,
       `d=$(/usr/bin/mktemp -d ${shellQuote(`${logDir}/spawn.XXXXXXXXXX`)}) || exit 98`,
       `printf '%s\\0' ${shellQuote(tool)} "$@" > "$d/argv"`,
-      '/usr/bin/env -0 > "$d/env"',
+      // The environment as the kernel handed it over: dash drops variables whose names are not shell
+      // names (INPUT_CLIENT-SECRET) from its own, so `env` run from here would never show them.
+      '/bin/cat "/proc/$$/environ" > "$d/env"',
       tail(tool),
       '',
     ].join('\n');

@@ -4,7 +4,16 @@ import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import * as internal from 'azure-pipelines-task-lib/internal';
 import { inputFromServiceConnection, readServiceConnection, serviceConnectionTokenSource, type AzureServiceConnection } from './service-connection.ts';
-import { cancellationSignal, camelCase, ciContextFromAzurePipelines, isMaskable, neutraliseLogCommands, type CiContext, type Host } from '@slipway/core';
+import {
+  cancellationSignal,
+  camelCase,
+  ciContextFromAzurePipelines,
+  InputError,
+  isMaskable,
+  neutraliseLogCommands,
+  type CiContext,
+  type Host,
+} from '@slipway/core';
 
 /**
  * The Azure Pipelines agent as a Host, on azure-pipelines-task-lib. Task inputs are camelCase
@@ -18,6 +27,8 @@ export class AzurePipelinesHost implements Host {
   readonly workspace: string;
   readonly #secretInputs: ReadonlySet<string>;
   readonly #connection: AzureServiceConnection | undefined;
+  /** Why `azureSubscription` cannot be used, reported as that input's problem when the engine reads it. */
+  readonly #connectionProblem: string | undefined;
   readonly federatedToken: ((audience: string) => Promise<string>) | undefined;
 
   constructor(secretInputs: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env) {
@@ -27,12 +38,24 @@ export class AzurePipelinesHost implements Host {
     this.workspace = tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
     this.signal = cancellationSignal((signal) => tl.warning(`${signal} received: cancelling`));
     const connectionId = tl.getInput('azureSubscription', false);
-    this.#connection = connectionId ? readServiceConnection(connectionId) : undefined;
+    // Read only when the agent gave its endpoint data: readServiceConnection would throw from here,
+    // before runStep, as an unhandled task-lib error with a stack trace, exit 0 and no input named.
+    if (connectionId && !tl.getEndpointAuthorizationScheme(connectionId, true)) {
+      this.#connectionProblem = `${JSON.stringify(connectionId)} names no service connection this job can use (the agent gave no endpoint data for it)`;
+    } else {
+      this.#connection = connectionId ? readServiceConnection(connectionId) : undefined;
+    }
     for (const secret of [this.#connection?.secret, this.#connection?.certificatePem]) if (secret) this.setSecret(secret);
     this.federatedToken = this.#connection?.scheme === 'WorkloadIdentityFederation' ? serviceConnectionTokenSource(this.#connection.id) : undefined;
   }
 
   getInput(name: string): string | undefined {
+    // Thrown while runStep validates the inputs: exit 2 naming the input, like any other bad input.
+    if (name === 'azure-subscription' && this.#connectionProblem) {
+      throw new InputError(name, this.#connectionProblem, {
+        hint: 'give the name of an Azure Resource Manager service connection the pipeline is authorised to use',
+      });
+    }
     const direct = this.#readInput(name);
     if (direct !== undefined || !this.#connection) return direct;
     return inputFromServiceConnection(this.#connection, name, this.tempDir);

@@ -60,6 +60,8 @@ export function checkOutputPath(target: PathInput, context: PathContext): string
 }
 
 function outputPathProblem(target: PathInput, resolved: string, context: PathContext): { message: string; hint?: string } | undefined {
+  const tooLong = lengthProblem(resolved);
+  if (tooLong) return { message: tooLong, hint: 'choose a shorter path' };
   const existing = nearestExisting(resolved);
   if (existing.dangling) return { message: `${existing.path} is a symbolic link to nothing`, hint: 'remove the link or choose another path' };
   if (!path.isAbsolute(target.value)) {
@@ -85,6 +87,22 @@ function outputPathProblem(target: PathInput, resolved: string, context: PathCon
   }
   if (!stats.isDirectory()) return { message: `cannot create ${resolved}: ${existing.path} is not a directory` };
   if (!hasAccess(existing.path, constants.W_OK | constants.X_OK)) return { message: `cannot create ${resolved}: ${existing.path} is not writable` };
+  return undefined;
+}
+
+/**
+ * Linux's NAME_MAX and PATH_MAX, in bytes (255 is also the name limit of APFS and NTFS). A longer path
+ * has no ancestor problem to find — every stat of it fails with ENAMETOOLONG, which reads as "does not
+ * exist yet" — so without this check it passed validation and failed when the step wrote it.
+ */
+const maxNameBytes = 255;
+const maxPathBytes = 4095;
+
+function lengthProblem(resolved: string): string | undefined {
+  const long = resolved.split(path.sep).find((name) => Buffer.byteLength(name) > maxNameBytes);
+  if (long !== undefined)
+    return `has a name of ${Buffer.byteLength(long)} bytes (${JSON.stringify(`${long.slice(0, 40)}…`)}); at most ${maxNameBytes} are allowed`;
+  if (Buffer.byteLength(resolved) > maxPathBytes) return `is ${Buffer.byteLength(resolved)} bytes long; at most ${maxPathBytes} are allowed`;
   return undefined;
 }
 

@@ -6,6 +6,17 @@ const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const pathComponent = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const hostPattern = /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
+/**
+ * DNS length limits (RFC 1035 2.3.4): labels of at most 63 characters, a name of at most 253; the port
+ * is not counted, and a bracketed IPv6 address has no labels. The host patterns cannot say this, and a
+ * longer "host" passed them and failed only when resolved (getaddrinfo EINVAL), as an unreachable registry.
+ */
+export function isWithinDnsLimits(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  if (name.startsWith('[')) return true;
+  return name.length <= 253 && name.split('.').every((label) => label.length <= 63);
+}
+
 export function isValidTag(tag: string): boolean {
   return tagPattern.test(tag);
 }
@@ -32,7 +43,7 @@ export function parseImageName(name: string): ImageName | undefined {
   const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (hasRegistry) {
     const repository = parts.slice(1).join('/');
-    if (!hostPattern.test(first) || !isValidRepository(repository)) return undefined;
+    if (!hostPattern.test(first) || !isWithinDnsLimits(first) || !isValidRepository(repository)) return undefined;
     return { registry: first, repository };
   }
   return isValidRepository(name) ? { repository: name } : undefined;

@@ -4,7 +4,7 @@ import { validateAzureAuth } from '../../azure/azure-auth-inputs.ts';
 import { SlipwayError } from '../../errors/index.ts';
 import { checkReadPath, findControlCharacter, type InputValues } from '../../inputs/index.ts';
 import { readOciLayoutIndex } from '../../oci/oci-layout.ts';
-import { isValidDigest, isValidTag, parseImageName } from '../../oci/reference.ts';
+import { isValidDigest, isValidTag, isWithinDnsLimits, parseImageName } from '../../oci/reference.ts';
 import type { ValidationContext } from '../framework/validation-context.ts';
 import type { PushInputs, PushTargetImage } from './push-inputs.ts';
 import type { pushSpec } from './push-spec.ts';
@@ -20,7 +20,7 @@ const registryHost = /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\
  */
 export async function validatePushInputs(values: PushInputValues, context: ValidationContext): Promise<PushInputs> {
   const problems = context.problems;
-  if (values.registry !== undefined && !registryHost.test(values.registry)) {
+  if (values.registry !== undefined && !(registryHost.test(values.registry) && isWithinDnsLimits(values.registry))) {
     problems.add('registry', `'${values.registry}' is not a registry host such as myregistry.azurecr.io`);
   }
   const images: PushTargetImage[] = [];
@@ -124,7 +124,7 @@ async function checkTarget(source: PushSource, env: TargetCheckEnv): Promise<Pus
   const registry = env.registry ?? parsed?.registry;
   if (parsed && !registry) {
     const input = source.label === 'image' ? 'registry' : source.inputOf('name');
-    problems.add(input, `'${source.name}' names no registry; add the host (myregistry.azurecr.io/${source.name}) or give registry`);
+    problems.add(input, `image '${source.name}' names no registry; add the host (myregistry.azurecr.io/${source.name}) or give registry`);
   }
   const tags = checkTags(source, env.context);
   const layout = checkReadPath({ input: source.inputOf('layout'), value: source.layout, kind: 'directory' }, env.context);
