@@ -32,9 +32,11 @@ const esmRequireBanner = "import { createRequire as __slipwayCreateRequire } fro
  *  - @actions/*: @actions/core imports its OIDC client, hence @actions/http-client and undici (~540 KiB),
  *    whether or not getIDToken is ever called; declared free of side effects, they go as soon as
  *    nothing calls core.getIDToken.
+ *  - @kubernetes/client-node: its index re-exports every API group, watch, exec, port-forward and their
+ *    dependencies (~5 MB); declared free of side effects, the aks-context chunk keeps what KubeApi names.
  * The package.json `sideEffects` field says the same for packages that set it (the Azure SDKs do).
  */
-const sideEffectFree = [/\/packages\/core\/src\//, /\/node_modules\/@actions\//];
+const sideEffectFree = [/\/packages\/core\/src\//, /\/node_modules\/@actions\//, /\/node_modules\/@kubernetes\/client-node\//];
 
 /** @type {import('esbuild').Plugin} */
 const sideEffectFreePlugin = {
@@ -48,7 +50,10 @@ const sideEffectFreePlugin = {
         resolveDir: resolveArgs.resolveDir,
         pluginData: sideEffectFreePlugin,
       });
-      if (resolved.errors.length > 0 || !sideEffectFree.some((pattern) => pattern.test(resolved.path))) return resolved;
+      // Unresolved: esbuild's own resolver decides, which leaves an optional `require` in a try block
+      // (ws's bufferutil, node-fetch's encoding) to fail at run time, as its package intends.
+      if (resolved.errors.length > 0) return undefined;
+      if (!sideEffectFree.some((pattern) => pattern.test(resolved.path))) return resolved;
       return { ...resolved, sideEffects: false };
     });
   },
@@ -60,8 +65,9 @@ const targets = [
     name: 'github',
     committed: true,
     outdir: 'actions/_bundle',
-    // actions/<step>/main.mjs imports runGitHubAction from here.
-    entryPoints: { slipway: 'packages/github/src/index.ts' },
+    // actions/<step>/main.mjs imports runGitHubAction from here; actions/aks-context/kube-token.mjs the
+    // credential plugin from kube-token.mjs, which kubectl starts often and which needs none of the host.
+    entryPoints: { slipway: 'packages/github/src/index.ts', 'kube-token': 'packages/core/src/azure/kube-token-plugin.ts' },
     format: 'esm',
     version: readVersion('package.json'),
   },
@@ -70,7 +76,9 @@ const targets = [
     committed: true,
     outdir: 'tasks/_bundle',
     // tasks/<Task>/index.js requires this file; scripts/package-extension.mjs copies the whole directory.
-    entryPoints: { slipway: 'packages/azure-pipelines/src/index.ts' },
+    // tasks/SlipwayAksContextV1/kube-token.js requires kube-token.cjs: the plugin must not load the
+    // task-lib, which prints ##vso[task.debug] lines on stdout, where kubectl reads the ExecCredential.
+    entryPoints: { slipway: 'packages/azure-pipelines/src/index.ts', 'kube-token': 'packages/core/src/azure/kube-token-plugin.ts' },
     format: 'cjs',
     version: readVersion('package.json'),
     // task-lib loads its message catalogue from beside its own code, which is in this directory now.
@@ -147,6 +155,8 @@ async function toCommonJs(source, name) {
     minifyWhitespace: true,
     legalComments: 'none',
     sourcefile: name,
+    // webidl-conversions (node-fetch's URL code, in @kubernetes/client-node) means `x === -0`; any other warning stops the build.
+    logOverride: { 'equals-negative-zero': 'silent' },
   });
   if (warnings.length > 0) throw new Error(`${name}: ${warnings.map((warning) => warning.text).join('; ')}`);
   return code;

@@ -172,6 +172,36 @@ export function renderTaskPostEntry(spec: StepSpec): string {
   return taskEntry(spec, `runAzurePipelinesTask('${spec.id}', 'post')`);
 }
 
+/**
+ * actions/<id>/kube-token.mjs, for steps whose kubeconfigs run Slipway's credential plugin: kubectl starts it
+ * in later steps as `node <this file> --config <file>`. It loads the bundle's own kube-token entry, not the
+ * action's, and prints nothing but the ExecCredential on stdout.
+ */
+export function renderActionKubeTokenEntry(spec: StepSpec): string {
+  return `// ${header(spec)}\nimport { runKubeTokenPlugin } from '../_bundle/kube-token.mjs';\n\nprocess.exitCode = await runKubeTokenPlugin(process.argv.slice(2));\n`;
+}
+
+/**
+ * tasks/<Task>/kube-token.js: the same for a task, outside the task-lib (which prints `##vso[task.debug]`
+ * lines on stdout as it loads, and stdout is kubectl's to parse).
+ */
+export function renderTaskKubeTokenEntry(spec: StepSpec): string {
+  return [
+    `// ${header(spec)}`,
+    "const fs = require('node:fs');",
+    "const path = require('node:path');",
+    '',
+    "const local = path.join(__dirname, '_bundle', 'kube-token.cjs');",
+    "const bundle = fs.existsSync(local) ? local : path.join(__dirname, '..', '_bundle', 'kube-token.cjs');",
+    'require(bundle)',
+    '  .runKubeTokenPlugin(process.argv.slice(2))',
+    '  .then((code) => {',
+    '    process.exitCode = code;',
+    '  });',
+    '',
+  ].join('\n');
+}
+
 function taskEntry(spec: StepSpec, call: string): string {
   return [
     `// ${header(spec)}`,
@@ -217,6 +247,10 @@ export function generatedFiles(specs: readonly StepSpec[] = Object.values(steps)
     files.set(`tasks/${spec.taskName}/task.json`, renderTaskJson(spec));
     files.set(`tasks/${spec.taskName}/index.js`, renderTaskEntry(spec));
     if (spec.postPhase) files.set(`tasks/${spec.taskName}/post.js`, renderTaskPostEntry(spec));
+    if (spec.kubeTokenPlugin) {
+      files.set(`actions/${spec.id}/kube-token.mjs`, renderActionKubeTokenEntry(spec));
+      files.set(`tasks/${spec.taskName}/kube-token.js`, renderTaskKubeTokenEntry(spec));
+    }
   }
   files.set('tasks/package.json', `${JSON.stringify({ private: true, type: 'commonjs' }, null, 2)}\n`);
   files.set('tasks/vss-extension.json', renderVssExtension(specs));

@@ -86,6 +86,19 @@ export async function createCorpusFixture(at: { root: string; markers: ShellMark
       'client-secret': 'corpus-client-secret-0001',
       'authority-host': `https://127.0.0.1:${closedPort}`,
     },
+    // Sign-in and ARM on the port that answers TLS with plain text: a valid case fails at once with
+    // exit 3 (a TLS error is not retried, a refused connection is), sending nothing anywhere else.
+    'aks-context': {
+      'subscription-id': '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+      'resource-group': 'corpus-rg',
+      'cluster-name': 'corpus-aks',
+      auth: 'client-secret',
+      'tenant-id': '5c1f2a3b-7d4e-4f60-9a8b-0c1d2e3f4a5b',
+      'client-id': '0f4c2a0e-6a55-4d8b-9b7e-1c2d3e4f5a60',
+      'client-secret': 'corpus-client-secret-0001',
+      'authority-host': `https://127.0.0.1:${registryPort}`,
+      'arm-endpoint': `https://127.0.0.1:${registryPort}`,
+    },
   };
   return {
     root,

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import * as internal from 'azure-pipelines-task-lib/internal';
-import { inputFromServiceConnection, readServiceConnection, serviceConnectionTokenSource, type AzureServiceConnection } from './service-connection.ts';
+import {
+  inputFromServiceConnection,
+  readServiceConnection,
+  serviceConnectionHandOff,
+  serviceConnectionTokenSource,
+  type AzureServiceConnection,
+} from './service-connection.ts';
 import {
   cancellationSignal,
   camelCase,
@@ -12,7 +18,9 @@ import {
   isMaskable,
   neutraliseLogCommands,
   type CiContext,
+  type FederatedTokenHandOff,
   type Host,
+  type KubeTokenCommand,
 } from '@slipway/core';
 
 /**
@@ -30,6 +38,13 @@ export class AzurePipelinesHost implements Host {
   /** Why `azureSubscription` cannot be used, reported as that input's problem when the engine reads it. */
   readonly #connectionProblem: string | undefined;
   readonly federatedToken: ((audience: string) => Promise<string>) | undefined;
+  /** The service connection's OIDC request for the kube-token plugin, which kubectl starts in later script steps. */
+  readonly federatedTokenHandOff: FederatedTokenHandOff | undefined;
+  /**
+   * `node <task dir>/kube-token.js`: the generated entry beside index.js and post.js (the agent starts
+   * `node <task dir>/index.js`), with the agent's node, which stays for the whole job.
+   */
+  readonly kubeTokenCommand: KubeTokenCommand | undefined;
 
   constructor(secretInputs: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env) {
     this.env = env;
@@ -47,6 +62,9 @@ export class AzurePipelinesHost implements Host {
     }
     for (const secret of [this.#connection?.secret, this.#connection?.certificatePem]) if (secret) this.setSecret(secret);
     this.federatedToken = this.#connection?.scheme === 'WorkloadIdentityFederation' ? serviceConnectionTokenSource(this.#connection.id) : undefined;
+    this.federatedTokenHandOff = this.#connection?.scheme === 'WorkloadIdentityFederation' ? serviceConnectionHandOff(this.#connection.id) : undefined;
+    const entry = process.argv[1];
+    this.kubeTokenCommand = entry ? { command: process.execPath, args: [path.join(path.dirname(entry), 'kube-token.js')] } : undefined;
   }
 
   getInput(name: string): string | undefined {

@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as internal from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
+import type { FederatedTokenHandOff } from '@slipway/core';
 
 /** What an Azure Resource Manager service connection provides, read through the task-lib. */
 export interface AzureServiceConnection {
@@ -58,9 +60,9 @@ export function inputFromServiceConnection(connection: AzureServiceConnection, n
  * (the same call AzurePipelinesCredential makes), anew for every assertion.
  */
 export function serviceConnectionTokenSource(connectionId: string): ((audience: string) => Promise<string>) | undefined {
-  const requestUri = tl.getVariable('System.OidcRequestUri');
-  const accessToken = tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true) || tl.getVariable('System.AccessToken');
-  if (!requestUri || !accessToken) return undefined;
+  const handOff = serviceConnectionHandOff(connectionId);
+  if (!handOff) return undefined;
+  const { requestUri, accessToken } = handOff;
   return async () => {
     const url = `${requestUri}?api-version=7.1&serviceConnectionId=${encodeURIComponent(connectionId)}`;
     const response = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' } });
@@ -71,4 +73,17 @@ export function serviceConnectionTokenSource(connectionId: string): ((audience: 
     tl.setSecret(body.oidcToken);
     return body.oidcToken;
   };
+}
+
+/**
+ * What the kube-token plugin needs to make the same request from another process: kubectl runs it in
+ * later script steps, which have neither the task-lib's vault nor System.AccessToken (unless mapped).
+ */
+export function serviceConnectionHandOff(connectionId: string): Extract<FederatedTokenHandOff, { kind: 'azure-pipelines' }> | undefined {
+  const requestUri = tl.getVariable('System.OidcRequestUri');
+  // From the task-lib's vault directly: tl.getEndpointAuthorizationParameter writes the value it returns
+  // to the debug log (the agent masks System.AccessToken there, but it need not be written at all).
+  const accessToken = internal._vault.retrieveSecret('ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN') || tl.getVariable('System.AccessToken');
+  if (!requestUri || !accessToken) return undefined;
+  return { kind: 'azure-pipelines', requestUri, accessToken, serviceConnectionId: connectionId };
 }

@@ -9,6 +9,7 @@ import {
   Redactor,
   type CiContext,
   type Host,
+  type KubeTokenCommand,
 } from '@slipway/core';
 
 export interface CliHostOptions {
@@ -32,6 +33,8 @@ export class CliHost implements Host {
   readonly outputs: Record<string, string> = {};
   readonly exported: Record<string, string> = {};
   readonly summaries: string[] = [];
+  /** `node <this CLI> kube-token`: how kubectl runs the credential plugin of the kubeconfigs aks-context writes. */
+  readonly kubeTokenCommand: KubeTokenCommand | undefined;
   readonly #inputs: ReadonlyMap<string, string>;
   readonly #redactor = new Redactor();
   readonly #state = new Map<string, string>();
@@ -51,6 +54,14 @@ export class CliHost implements Host {
     this.#color = !this.env.NO_COLOR && process.stderr.isTTY === true;
     this.#cancellation = new ProcessCancellation((signal) => this.log.warning(`${signal} received: cancelling`));
     this.#signal = this.#cancellation.nextPhase();
+    const entry = process.argv[1];
+    // With node's own options too: a CLI run from source (`node --import tsx …/bin.ts`) runs its plugin the same way.
+    this.kubeTokenCommand = entry ? { command: process.execPath, args: [...process.execArgv, entry, 'kube-token'] } : undefined;
+  }
+
+  /** True once the main phase saved state for its post phase: something will be undone at exit. */
+  get savedState(): boolean {
+    return this.#state.size > 0;
   }
 
   /** Aborts on SIGINT/SIGTERM during the current phase. */

@@ -5,6 +5,7 @@ import {
   findStep,
   neutraliseJsonLogCommands,
   neutraliseLogCommands,
+  runKubeTokenPlugin,
   runStep,
   steps,
   type StepRunOutcome,
@@ -28,6 +29,9 @@ const printJson = (document: unknown) => process.stdout.write(`${neutraliseJsonL
  * the exit code is the main phase's, or 4 when the post phase left the environment unclean.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The credential plugin of the kubeconfigs `slipway aks-context` writes, which kubectl runs as
+  // `slipway kube-token --config <file>`: not a step, and stdout is kubectl's, for the ExecCredential alone.
+  if (argv[0] === 'kube-token') return runKubeTokenPlugin(argv.slice(1));
   const parsed = parseArgv(argv, (id) => findStep(id)?.spec);
   if (parsed.problems.length > 0) return reportCommandLineProblems(parsed);
   if (parsed.command === 'version') {
@@ -63,6 +67,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // Cleanup that failed without leaving anything behind changes nothing; an unclean environment does.
   const exitCode = post?.exitCode === ExitCode.needsHuman ? post.exitCode : outcome.exitCode;
+  // Variables for later steps outlive the CLI only when its post phase undid nothing: a step that saved
+  // state for it (aks-context without --keep-kubeconfig) has just removed what they point at.
+  const exported = post && host.savedState ? {} : host.exported;
   if (parsed.json) {
     printJson(
       redactStrings(host, {
@@ -73,10 +80,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         result: outcome.report?.result,
         ...(outcome.error ? { error: outcome.error } : {}),
         ...(post ? { post: postSummary(post) } : {}),
+        ...(Object.keys(exported).length > 0 ? { exported } : {}),
       }),
     );
   } else {
     for (const summary of host.summaries) printOut(host.redact(summary));
+    // For `eval "$(slipway aks-context … --keep-kubeconfig | grep '^export ')"`.
+    for (const [name, value] of Object.entries(exported)) printOut(`export ${name}=${shellQuote(host.redact(value))}`);
   }
   return exitCode;
 }
@@ -113,4 +123,9 @@ function redactStrings(host: CliHost, value: unknown): unknown {
   }
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(host, item)]));
   return value;
+}
+
+/** A POSIX shell word for any value: single quotes, each ' written as '\''. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
 }

@@ -43,6 +43,7 @@ export async function runStep(host: Host, stepId: string, phase: StepPhase = 'ma
 
     const report = await step.run(inputs, createStepDeps(host, step, redactor, mask));
     for (const [name, value] of Object.entries(report.outputs)) host.setOutput(name, value);
+    for (const [name, value] of Object.entries(report.exportVariables ?? {})) host.exportVariable(name, value);
     if (report.summary) await host.appendSummary(report.summary);
     if (report.outcome === 'gate-failed') {
       host.log.error(report.reason ?? `${stepId}: a gate failed`);
@@ -107,6 +108,8 @@ function createStepDeps(host: Host, step: AnyStepDefinition, redactor: Redactor,
     sleep: (ms) => sleep(ms, host.signal),
     setSecret: (value) => mask(value),
     ...(host.federatedToken ? { federatedToken: host.federatedToken } : {}),
+    ...(host.federatedTokenHandOff ? { federatedTokenHandOff: host.federatedTokenHandOff } : {}),
+    ...(host.kubeTokenCommand ? { kubeTokenCommand: host.kubeTokenCommand } : {}),
   };
 }
 

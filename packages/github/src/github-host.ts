@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import * as core from '@actions/core';
-import { cancellationSignal, ciContextFromGitHub, isMaskable, neutraliseLogCommands, type CiContext, type Host } from '@slipway/core';
+import {
+  cancellationSignal,
+  ciContextFromGitHub,
+  isMaskable,
+  neutraliseLogCommands,
+  type CiContext,
+  type FederatedTokenHandOff,
+  type Host,
+  type KubeTokenCommand,
+} from '@slipway/core';
 
 /** The GitHub Actions runner as a Host, on @actions/core's workflow commands and files. */
 export class GitHubHost implements Host {
@@ -12,6 +22,13 @@ export class GitHubHost implements Host {
   readonly workspace: string;
   /** GitHub's ID-token endpoint, present when the workflow grants `permissions: id-token: write`. */
   readonly federatedToken: ((audience: string) => Promise<string>) | undefined;
+  /** The same endpoint for the kube-token plugin, which kubectl starts in later steps (whose environment has it too). */
+  readonly federatedTokenHandOff: FederatedTokenHandOff | undefined;
+  /**
+   * `node <action dir>/kube-token.mjs`: the generated entry beside main.mjs (the runner starts
+   * `node <action dir>/main.mjs`), with the node that runs this action, which stays for the whole job.
+   */
+  readonly kubeTokenCommand: KubeTokenCommand | undefined;
 
   constructor(env: Readonly<Record<string, string | undefined>> = process.env) {
     this.env = env;
@@ -29,6 +46,9 @@ export class GitHubHost implements Host {
             return token;
           }
         : undefined;
+    this.federatedTokenHandOff = requestUrl && requestToken ? { kind: 'github-actions', requestUrl, requestToken } : undefined;
+    const entry = process.argv[1];
+    this.kubeTokenCommand = entry ? { command: process.execPath, args: [path.join(path.dirname(entry), 'kube-token.mjs')] } : undefined;
   }
 
   getInput(name: string): string | undefined {

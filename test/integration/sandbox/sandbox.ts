@@ -8,6 +8,7 @@
  */
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
@@ -173,4 +174,64 @@ export interface Pod {
 
 export function podReady(pod: Pod): boolean {
   return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** An HTTPS call that trusts `ca` (a PEM), for the Azure doubles and the API server; never throws on a status. */
+export function httpsCall(
+  url: string,
+  init: { ca: string; method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; text: string; json: () => unknown }> {
+  return new Promise((resolve, reject) => {
+    // An explicit length: Node frames a DELETE body with neither Content-Length nor chunking otherwise.
+    const headers = init.body !== undefined ? { 'content-length': String(Buffer.byteLength(init.body)), ...init.headers } : (init.headers ?? {});
+    const req = httpsRequest(url, { method: init.method ?? 'GET', headers, ca: init.ca, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text) as unknown }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/**
+ * An access token from the sandbox's Entra double (client credentials with a secret), e.g. for the AKS
+ * server application: `scope` `${SANDBOX_AKS_SERVER_APP_ID}/.default`. Throws unless Entra answers 200.
+ */
+export async function entraToken(
+  sb: SandboxInfo,
+  options: { clientId: string; clientSecret: string; scope: string },
+): Promise<{ accessToken: string; expiresIn: number; claims: Record<string, unknown> }> {
+  const env = sb.env;
+  const res = await httpsCall(`${env.AZURE_DOUBLES_URL}/${env.SANDBOX_TENANT_ID}/oauth2/v2.0/token`, {
+    ca: readFileSync(env.SANDBOX_CA_CERT ?? '', 'utf8'),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+      scope: options.scope,
+    }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`Entra double answered ${res.status}: ${res.text}`);
+  const body = res.json() as { access_token: string; expires_in: number };
+  const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { accessToken: body.access_token, expiresIn: body.expires_in, claims };
+}
+
+/** `POST /_sandbox/token-lifetime` on the Azure doubles: the next `count` tokens (default: all) for that client/resource live `seconds`. */
+export async function setEntraTokenLifetime(
+  sb: SandboxInfo,
+  override: { seconds: number; clientId?: string; resource?: string; count?: number },
+): Promise<void> {
+  const res = await httpsCall(`${sb.env.AZURE_DOUBLES_URL}/_sandbox/token-lifetime`, {
+    ca: readFileSync(sb.env.SANDBOX_CA_CERT ?? '', 'utf8'),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(override),
+  });
+  if (res.status !== 200) throw new Error(`/_sandbox/token-lifetime answered ${res.status}: ${res.text}`);
 }

@@ -1,5 +1,6 @@
 /**
- * Azure Resource Manager double for one AKS managed cluster.
+ * Azure Resource Manager double for AKS managed clusters (one subscription can hold several; see
+ * model.ts ClusterOptions for the Entra ID, local-accounts and fixed-kubeconfig flavours).
  *
  * Published shapes followed (azure-rest-api-specs
  * `specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2024-09-01/managedClusters.json`
@@ -16,11 +17,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringify } from 'yaml';
 import type { DoublesContext } from './context.ts';
 import { checkEntraAccessToken } from './entra-double.ts';
 import { nowSeconds, parseAuthorization, readBody, sendJson } from './http-io.ts';
 import { numericClaim, stringClaim } from './jwt.ts';
-import { ARM_AUDIENCES, type AzureRoleName } from './model.ts';
+import {
+  AKS_CLIENT_APP_ID,
+  AKS_SERVER_APP_ID,
+  ARM_AUDIENCES,
+  type AzureRoleName,
+  type ClusterOptions,
+  type KubeconfigSource,
+  type LocalAccounts,
+} from './model.ts';
 
 const CLUSTER_PATH =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters(?:\/([^/]+)(?:\/(listClusterUserCredential|listClusterAdminCredential))?)?$/i;
@@ -109,21 +119,23 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
   }
 
   const m = CLUSTER_PATH.exec(url.pathname);
-  const cluster = ctx.cluster;
-  if (!m || !cluster) {
+  if (!m || ctx.clusters.length === 0) {
     armError(res, 404, 'NotFound', `The requested resource '${url.pathname}' is not found by the sandbox ARM double.`);
     return true;
   }
   const [, sub, rg, name, operation] = m as unknown as [string, string, string, string | undefined, string | undefined];
-  if (sub.toLowerCase() !== cluster.subscriptionId.toLowerCase()) {
+  const inSubscription = ctx.clusters.filter((c) => c.subscriptionId.toLowerCase() === sub.toLowerCase());
+  if (inSubscription.length === 0) {
     armError(res, 404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
     return true;
   }
-  if (rg.toLowerCase() !== cluster.resourceGroup.toLowerCase()) {
+  const inGroup = inSubscription.filter((c) => c.resourceGroup.toLowerCase() === rg.toLowerCase());
+  if (inGroup.length === 0) {
     armError(res, 404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
     return true;
   }
-  const scope = `/subscriptions/${cluster.subscriptionId}/resourceGroups/${cluster.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name ?? ''}`;
+  const first = inGroup[0] as ClusterOptions;
+  const scope = `/subscriptions/${first.subscriptionId}/resourceGroups/${first.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name ?? ''}`;
   const action =
     operation === 'listClusterUserCredential'
       ? 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'
@@ -146,10 +158,11 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
     return true;
   }
   if (name === undefined) {
-    sendJson(res, 200, { value: [managedClusterResource(ctx)] });
+    sendJson(res, 200, { value: inGroup.map((c) => managedClusterResource(ctx, c)) });
     return true;
   }
-  if (name.toLowerCase() !== cluster.name.toLowerCase()) {
+  const cluster = inGroup.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (!cluster) {
     armError(
       res,
       404,
@@ -160,7 +173,7 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
   }
   if (!operation) {
     ctx.stats.request('arm.managedCluster.get');
-    sendJson(res, 200, managedClusterResource(ctx));
+    sendJson(res, 200, managedClusterResource(ctx, cluster));
     return true;
   }
   const format = url.searchParams.get('format');
@@ -170,16 +183,139 @@ export async function handleArmRequest(ctx: DoublesContext, req: IncomingMessage
   }
   const admin = operation === 'listClusterAdminCredential';
   ctx.stats.request(admin ? 'arm.listClusterAdminCredential' : 'arm.listClusterUserCredential');
-  const kubeconfig = admin ? (cluster.adminKubeconfig ?? cluster.userKubeconfig) : cluster.userKubeconfig;
+  const kubeconfig = admin ? adminCredential(ctx, cluster) : userCredential(ctx, cluster, format);
+  if (typeof kubeconfig !== 'string') {
+    armError(res, kubeconfig.status, kubeconfig.code, kubeconfig.message);
+    return true;
+  }
   sendJson(res, 200, { kubeconfigs: [{ name: admin ? 'clusterAdmin' : 'clusterUser', value: Buffer.from(kubeconfig, 'utf8').toString('base64') }] });
   return true;
 }
 
+type CredentialError = { status: number; code: string; message: string };
+
+function resolve(source: KubeconfigSource): string {
+  return typeof source === 'function' ? source() : source;
+}
+
+function localAccountsOf(cluster: ClusterOptions): LocalAccounts | undefined {
+  const local = cluster.localAccounts;
+  return typeof local === 'function' ? local() : local;
+}
+
+/**
+ * kubelogin's install hint as AKS writes it into exec kubeconfigs (seen in kubeconfigs from
+ * `az aks get-credentials`; kubelogin's own converter uses the same text with its docs URL).
+ */
+export const KUBELOGIN_INSTALL_HINT =
+  '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n';
+
+/**
+ * A kubeconfig in the shape AKS returns (base64 in `kubeconfigs[].value`): cluster and context named after the
+ * managed cluster (the admin context with `-admin`), user `clusterUser_<rg>_<name>` / `clusterAdmin_<rg>_<name>`,
+ * CA inline, keys in the order and block style Go's YAML encoder writes them.
+ */
+function aksKubeconfig(cluster: ClusterOptions, admin: boolean, user: Record<string, unknown>): string {
+  const endpoint = cluster.endpoint?.();
+  if (!endpoint) throw new Error(`sandbox cluster ${cluster.name} has no API server endpoint`);
+  const userName = `${admin ? 'clusterAdmin' : 'clusterUser'}_${cluster.resourceGroup}_${cluster.name}`;
+  const contextName = admin ? `${cluster.name}-admin` : cluster.name;
+  return stringify(
+    {
+      apiVersion: 'v1',
+      clusters: [
+        {
+          cluster: { 'certificate-authority-data': Buffer.from(endpoint.certificateAuthorityPem, 'utf8').toString('base64'), server: endpoint.server },
+          name: cluster.name,
+        },
+      ],
+      contexts: [{ context: { cluster: cluster.name, user: userName }, name: contextName }],
+      'current-context': contextName,
+      kind: 'Config',
+      preferences: {},
+      users: [{ name: userName, user }],
+    },
+    { indentSeq: false, lineWidth: 0, blockQuote: 'literal' },
+  );
+}
+
+/**
+ * listClusterUserCredential. Entra clusters: `format=exec` (and no format: the default for Kubernetes 1.24+,
+ * learn.microsoft.com/azure/aks/kubelogin-authentication) → kubelogin exec entry with devicecode login;
+ * `format=azure` → the legacy `azure` auth-provider (removed from kubectl in 1.26). Local-accounts clusters
+ * ignore `format` ("Only apply to AAD clusters", the spec's parameter doc) and return the user's static token.
+ */
+function userCredential(ctx: DoublesContext, cluster: ClusterOptions, format: string | null): string | CredentialError {
+  if (cluster.userKubeconfig !== undefined) return resolve(cluster.userKubeconfig);
+  if (cluster.aad) {
+    if (format === 'azure') {
+      return aksKubeconfig(cluster, false, {
+        'auth-provider': {
+          config: {
+            'apiserver-id': AKS_SERVER_APP_ID,
+            'client-id': AKS_CLIENT_APP_ID,
+            'config-mode': '1',
+            environment: 'AzurePublicCloud',
+            'tenant-id': ctx.tenantId,
+          },
+          name: 'azure',
+        },
+      });
+    }
+    return aksKubeconfig(cluster, false, {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        args: [
+          'get-token',
+          '--environment',
+          'AzurePublicCloud',
+          '--server-id',
+          AKS_SERVER_APP_ID,
+          '--client-id',
+          AKS_CLIENT_APP_ID,
+          '--tenant-id',
+          ctx.tenantId,
+          '--login',
+          'devicecode',
+        ],
+        command: 'kubelogin',
+        env: null,
+        installHint: KUBELOGIN_INSTALL_HINT,
+        provideClusterInfo: false,
+      },
+    });
+  }
+  const local = localAccountsOf(cluster);
+  if (!local) return { status: 500, code: 'InternalServerError', message: `sandbox cluster ${cluster.name} has no local accounts configured` };
+  return aksKubeconfig(cluster, false, { token: local.userToken });
+}
+
+/** listClusterAdminCredential: refused on clusters with local accounts disabled, else the admin's certificate and token. */
+function adminCredential(_ctx: DoublesContext, cluster: ClusterOptions): string | CredentialError {
+  if (cluster.disableLocalAccounts) {
+    // The error AKS answers (seen through azure-sdk-for-go/terraform: Status=400 Code="BadRequest").
+    return { status: 400, code: 'BadRequest', message: 'Getting static credential is not allowed because this cluster is set to disable local accounts.' };
+  }
+  if (cluster.userKubeconfig !== undefined) return resolve(cluster.adminKubeconfig ?? cluster.userKubeconfig);
+  const local = localAccountsOf(cluster);
+  if (!local) return { status: 500, code: 'InternalServerError', message: `sandbox cluster ${cluster.name} has no local accounts configured` };
+  return aksKubeconfig(cluster, true, {
+    ...(local.adminClientCertificatePem && local.adminClientKeyPem
+      ? {
+          'client-certificate-data': Buffer.from(local.adminClientCertificatePem, 'utf8').toString('base64'),
+          'client-key-data': Buffer.from(local.adminClientKeyPem, 'utf8').toString('base64'),
+        }
+      : {}),
+    token: local.adminToken,
+  });
+}
+
 /** The managedCluster resource in the documented GET shape (the fields Slipway may read). */
-export function managedClusterResource(ctx: DoublesContext): Record<string, unknown> {
-  const c = ctx.cluster;
+export function managedClusterResource(ctx: DoublesContext, c: ClusterOptions | undefined = ctx.clusters[0]): Record<string, unknown> {
   if (!c) return {};
   const fqdn = `${c.name}-dns-sandbox.hcp.${c.location}.azmk8s.io`;
+  // A fixed-kubeconfig cluster keeps the pre-#10 answer (managed Entra ID, local accounts enabled).
+  const aad = c.userKubeconfig !== undefined ? {} : c.aad;
   return {
     id: `/subscriptions/${c.subscriptionId}/resourcegroups/${c.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${c.name}`,
     location: c.location,
@@ -196,8 +332,17 @@ export function managedClusterResource(ctx: DoublesContext): Record<string, unkn
       fqdn,
       azurePortalFQDN: `${c.name}-dns-sandbox.portal.hcp.${c.location}.azmk8s.io`,
       enableRBAC: true,
-      disableLocalAccounts: false,
-      aadProfile: { managed: true, enableAzureRBAC: false, tenantID: ctx.tenantId, adminGroupObjectIDs: [] },
+      disableLocalAccounts: c.disableLocalAccounts ?? false,
+      ...(aad
+        ? {
+            aadProfile: {
+              managed: true,
+              enableAzureRBAC: aad.enableAzureRBAC ?? false,
+              tenantID: ctx.tenantId,
+              adminGroupObjectIDs: aad.adminGroupObjectIDs ?? [],
+            },
+          }
+        : {}),
       networkProfile: { networkPlugin: 'kubenet', serviceCidr: '10.0.0.0/16', dnsServiceIP: '10.0.0.10' },
       nodeResourceGroup: `MC_${c.resourceGroup}_${c.name}_${c.location}`,
       oidcIssuerProfile: { enabled: true, issuerURL: ctx.oidcIssuer },

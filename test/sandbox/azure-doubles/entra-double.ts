@@ -35,10 +35,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findPrincipal, type DoublesContext } from './context.ts';
+import { findPrincipal, takeTokenLifetime, type DoublesContext } from './context.ts';
 import { nowSeconds, readForm, readJson, sendJson } from './http-io.ts';
 import { decodeJwt, hasValidSignature, matchCertificateAssertion, numericClaim, signJwt, stringClaim, toPublicJwk, type JwtClaims } from './jwt.ts';
-import { FEDERATED_AUDIENCE, KNOWN_RESOURCES, type EntraApp, type Principal } from './model.ts';
+import { FEDERATED_AUDIENCE, KNOWN_RESOURCES, V2_TOKEN_RESOURCES, type EntraApp, type Principal } from './model.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -70,9 +70,17 @@ function sendAadError(ctx: DoublesContext, req: IncomingMessage, res: ServerResp
   });
 }
 
-/** Issuer of access tokens (the v1 `https://sts.windows.net/{tid}/` form, on this host). */
+/** Issuer of v1.0 access tokens (the `https://sts.windows.net/{tid}/` form, on this host). */
 export function entraTokenIssuer(ctx: DoublesContext): string {
   return `${ctx.url}/${ctx.tenantId}/`;
+}
+
+/**
+ * Issuer of v2.0 access tokens: exactly the `issuer` of `/{tenant}/v2.0/.well-known/openid-configuration`
+ * (learn.microsoft.com/entra/identity-platform/access-tokens#token-formats: `https://login.microsoftonline.com/{tid}/v2.0`).
+ */
+export function entraV2Issuer(ctx: DoublesContext): string {
+  return `${ctx.url}/${ctx.tenantId}/v2.0`;
 }
 
 /** Maps `https://x/.default` (or a bare resource) to a known resource, tolerating a trailing slash. */
@@ -81,38 +89,58 @@ function knownResource(resource: string): string | undefined {
   return KNOWN_RESOURCES.find((r) => r === trimmed);
 }
 
-/** Signs an Entra access token for `principal` and `resource` (claims as in v1.0 app-only tokens). */
+/** A resource or scope as the token endpoint understands it (`x/.default`, `x/`, `x` → `x`). */
+export function normalizeResource(resourceOrScope: string): string {
+  const bare = resourceOrScope.replace(/\/\.default$/, '');
+  return knownResource(bare) ?? bare.replace(/\/+$/, '');
+}
+
+/**
+ * Signs an Entra access token for `principal` and `resource`. Claims as in app-only tokens
+ * (learn.microsoft.com/entra/identity-platform/access-token-claims-reference): v1.0 (`appid`, `appidacr`,
+ * `iss` = entraTokenIssuer) for most resources; v2.0 (`azp`, `azpacr`, `iss` = entraV2Issuer) plus the
+ * principal's `groups` for V2_TOKEN_RESOURCES (the AKS server application). The lifetime is the default or
+ * a `/_sandbox/token-lifetime` override.
+ */
 export function issueEntraAccessToken(
   ctx: DoublesContext,
   principal: Principal,
   resource: string,
   appidacr: '0' | '1' | '2',
   extra: JwtClaims = {},
-): { token: string; expiresOn: number; issuedAt: number } {
+): { token: string; expiresOn: number; issuedAt: number; lifetimeSeconds: number } {
+  const normalized = knownResource(resource) ?? resource;
+  const lifetimeSeconds = takeTokenLifetime(ctx, principal.appId, normalized);
   const iat = nowSeconds();
-  const exp = iat + ctx.accessTokenLifetimeSeconds;
+  const exp = iat + lifetimeSeconds;
   const jti = randomUUID();
   ctx.issuedJtis.entra.add(jti);
-  const token = signJwt(ctx.entraKey, {
-    aud: resource,
-    iss: entraTokenIssuer(ctx),
-    iat,
-    nbf: iat,
-    exp,
-    aio: randomUUID(),
-    appid: principal.appId,
-    appidacr,
-    idp: entraTokenIssuer(ctx),
-    idtyp: 'app',
-    oid: principal.objectId,
-    rh: '0.sandbox.',
-    sub: principal.objectId,
-    tid: ctx.tenantId,
-    uti: jti,
-    ver: '1.0',
-    ...extra,
-  });
-  return { token, expiresOn: exp, issuedAt: iat };
+  const common = { aud: resource, iat, nbf: iat, exp, aio: randomUUID(), idtyp: 'app', oid: principal.objectId, rh: '0.sandbox.' };
+  const claims: JwtClaims = V2_TOKEN_RESOURCES.includes(normalized)
+    ? {
+        ...common,
+        iss: entraV2Issuer(ctx),
+        azp: principal.appId,
+        azpacr: appidacr,
+        ...(principal.groups && principal.groups.length > 0 ? { groups: principal.groups } : {}),
+        sub: principal.objectId,
+        tid: ctx.tenantId,
+        uti: jti,
+        ver: '2.0',
+      }
+    : {
+        ...common,
+        iss: entraTokenIssuer(ctx),
+        appid: principal.appId,
+        appidacr,
+        idp: entraTokenIssuer(ctx),
+        sub: principal.objectId,
+        tid: ctx.tenantId,
+        uti: jti,
+        ver: '1.0',
+      };
+  const token = signJwt(ctx.entraKey, { ...claims, ...extra });
+  return { token, expiresOn: exp, issuedAt: iat, lifetimeSeconds };
 }
 
 export type EntraTokenCheck =
@@ -125,7 +153,8 @@ export function checkEntraAccessToken(ctx: DoublesContext, token: string, audien
   if (!jwt) return { ok: false, reason: 'malformed' };
   const claims = jwt.payload;
   if (!hasValidSignature(jwt, ctx.entraKey)) return { ok: false, reason: 'signature', claims };
-  if (stringClaim(claims, 'iss') !== entraTokenIssuer(ctx) || stringClaim(claims, 'tid') !== ctx.tenantId) {
+  const iss = stringClaim(claims, 'iss');
+  if ((iss !== entraTokenIssuer(ctx) && iss !== entraV2Issuer(ctx)) || stringClaim(claims, 'tid') !== ctx.tenantId) {
     return { ok: false, reason: 'issuer', claims };
   }
   const exp = numericClaim(claims, 'exp');
@@ -407,11 +436,12 @@ async function handleTokenRequest(ctx: DoublesContext, req: IncomingMessage, res
     );
     return;
   }
-  const issued = issueEntraAccessToken(ctx, { objectId: app.objectId, appId: app.clientId, roles: app.roles }, resource, auth.appidacr);
+  const principal = findPrincipal(ctx, app.objectId) ?? { objectId: app.objectId, appId: app.clientId, roles: app.roles };
+  const issued = issueEntraAccessToken(ctx, principal, resource, auth.appidacr);
   sendJson(res, 200, {
     token_type: 'Bearer',
-    expires_in: ctx.accessTokenLifetimeSeconds,
-    ext_expires_in: ctx.accessTokenLifetimeSeconds,
+    expires_in: issued.lifetimeSeconds,
+    ext_expires_in: issued.lifetimeSeconds,
     access_token: issued.token,
   });
 }
@@ -447,7 +477,8 @@ function managedIdentityToken(ctx: DoublesContext, req: IncomingMessage, res: Se
     return;
   }
   const mi = ctx.managedIdentity;
-  const issued = issueEntraAccessToken(ctx, { objectId: mi.objectId, appId: mi.clientId, roles: mi.roles }, resourceParam, '2', {
+  const principal = findPrincipal(ctx, mi.objectId) ?? { objectId: mi.objectId, appId: mi.clientId, roles: mi.roles };
+  const issued = issueEntraAccessToken(ctx, principal, resourceParam, '2', {
     xms_mirid: mi.resourceId,
   });
   if (flavour === 'imds') {
@@ -455,9 +486,9 @@ function managedIdentityToken(ctx: DoublesContext, req: IncomingMessage, res: Se
     sendJson(res, 200, {
       access_token: issued.token,
       client_id: mi.clientId,
-      expires_in: String(ctx.accessTokenLifetimeSeconds),
+      expires_in: String(issued.lifetimeSeconds),
       expires_on: String(issued.expiresOn),
-      ext_expires_in: String(ctx.accessTokenLifetimeSeconds),
+      ext_expires_in: String(issued.lifetimeSeconds),
       not_before: String(issued.issuedAt),
       resource: resourceParam,
       token_type: 'Bearer',

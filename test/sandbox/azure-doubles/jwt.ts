@@ -3,7 +3,7 @@
  * issuer each sign with their own generated key; Entra publishes its key as a JWKS like the real
  * `/{tenant}/discovery/v2.0/keys` endpoint does.
  */
-import { constants, generateKeyPairSync, randomUUID, sign, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPairSync, randomBytes, sign, verify, X509Certificate, type KeyObject } from 'node:crypto';
 
 export type JwtClaims = Record<string, unknown>;
 
@@ -20,8 +20,12 @@ export interface DecodedJwt {
   signature: Buffer;
 }
 
-/** Generates a 2048-bit RSA key with a random key id. */
-export function createSigningKey(kid: string = randomUUID()): JwtSigningKey {
+/**
+ * Generates a 2048-bit RSA key. The default key id looks like Entra's: the base64url form of 20 bytes (a
+ * SHA-1 certificate thumbprint), used as both `kid` and `x5t`; JOSE libraries check that an `x5t` decodes
+ * to 20 bytes (go-jose, which kube-apiserver uses to read the JWKS, rejects the whole key set otherwise).
+ */
+export function createSigningKey(kid: string = randomBytes(20).toString('base64url')): JwtSigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { kid, privateKey, publicKey };
 }

@@ -31,6 +31,11 @@ export interface EntraApp {
   roles: AzureRoleName[];
   /** PEM certificates registered as credentials (ClientCertificateCredential signs assertions with their keys). */
   certificates?: string[];
+  /**
+   * Object ids of the Entra groups the principal is a member of: the `groups` claim of its tokens for the
+   * AKS server application (AKS_SERVER_APP_ID), which maps to Kubernetes groups.
+   */
+  groups?: string[];
 }
 
 export interface ManagedIdentity {
@@ -40,6 +45,8 @@ export interface ManagedIdentity {
   roles: AzureRoleName[];
   /** Secret the App Service flavour expects in `X-IDENTITY-HEADER`. */
   identityHeader: string;
+  /** Entra group object ids (`groups` claim of AKS-audience tokens). */
+  groups?: string[];
 }
 
 export interface RegistryOptions {
@@ -53,16 +60,50 @@ export interface RegistryOptions {
   admin?: { username: string; password: string };
 }
 
+/** Where the kubeconfigs of a cluster point: the API server URL and the PEM of the CA that signed its certificate. */
+export interface ClusterEndpoint {
+  server: string;
+  certificateAuthorityPem: string;
+}
+
+/** A kubeconfig given as YAML, or a function that reads it when a request needs it (a file that appears later). */
+export type KubeconfigSource = string | (() => string);
+
+/**
+ * An AKS managed cluster of the ARM double. Three flavours, by the fields set:
+ * - `userKubeconfig` set: listClusterUserCredential returns it verbatim (listClusterAdminCredential returns
+ *   `adminKubeconfig`, default the user one), whatever `format` says (the pre-#10 single cluster);
+ * - `aad` set (AKS-managed Entra ID): user credentials are kubelogin `exec` kubeconfigs (the default since
+ *   Kubernetes 1.24, and `format=exec`) or the legacy `azure` auth-provider (`format=azure`), pointing at
+ *   `endpoint()`; admin credentials are refused when `disableLocalAccounts` (else `localAccounts` is used);
+ * - neither (local accounts, Kubernetes RBAC without Entra ID): user and admin credentials carry the static
+ *   tokens of `localAccounts` (admin also a client certificate when given); `format` is ignored.
+ */
 export interface ClusterOptions {
   subscriptionId: string;
   resourceGroup: string;
   name: string;
   location: string;
   kubernetesVersion: string;
-  /** Kubeconfig YAML returned by listClusterUserCredential. */
-  userKubeconfig: string;
-  /** Kubeconfig YAML returned by listClusterAdminCredential (defaults to the user one). */
-  adminKubeconfig?: string;
+  /** Kubeconfig returned by listClusterUserCredential as is (see above). */
+  userKubeconfig?: KubeconfigSource;
+  /** Kubeconfig returned by listClusterAdminCredential as is (defaults to the user one). */
+  adminKubeconfig?: KubeconfigSource;
+  /** AKS-managed Entra ID integration (`properties.aadProfile`). */
+  aad?: { enableAzureRBAC?: boolean; adminGroupObjectIDs?: string[] };
+  /** `properties.disableLocalAccounts`: listClusterAdminCredential answers 400 BadRequest. */
+  disableLocalAccounts?: boolean;
+  /** The API server generated kubeconfigs point at (called on each credential request). */
+  endpoint?: () => ClusterEndpoint;
+  /** Local accounts: bearer tokens the API server knows (its token file), and optionally an admin client certificate. */
+  localAccounts?: LocalAccounts | (() => LocalAccounts);
+}
+
+export interface LocalAccounts {
+  userToken: string;
+  adminToken: string;
+  adminClientCertificatePem?: string;
+  adminClientKeyPem?: string;
 }
 
 export interface AzureDoublesOptions {
@@ -75,8 +116,10 @@ export interface AzureDoublesOptions {
   apps?: EntraApp[];
   managedIdentity?: ManagedIdentity;
   registry?: RegistryOptions;
+  /** One cluster (kept for older callers); `clusters` adds more. All share the ARM double. */
   cluster?: ClusterOptions;
-  /** Entra access-token lifetime (default 3599 s, as Entra's `expires_in`). */
+  clusters?: ClusterOptions[];
+  /** Entra access-token lifetime (default 3599 s, as Entra's `expires_in`); see also `POST /_sandbox/token-lifetime`. */
   accessTokenLifetimeSeconds?: number;
   /** ACR refresh-token lifetime (default 3 h) and access-token lifetime (default 75 min, as ACR). */
   acrRefreshTokenLifetimeSeconds?: number;
@@ -86,6 +129,20 @@ export interface AzureDoublesOptions {
 }
 
 export const DEFAULT_TENANT_ID = '5c1f2a3b-7d4e-4f60-9a8b-0c1d2e3f4a5b';
+/**
+ * AKS's first-party Entra applications (Azure/kubelogin docs/book/src/concepts/aks.md, learn.microsoft.com
+ * azure/aks/kubelogin-authentication): the server application tokens for the cluster are issued for, and the
+ * public client kubelogin signs users in with.
+ */
+export const AKS_SERVER_APP_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
+export const AKS_CLIENT_APP_ID = '80faf920-1908-4b52-b5ef-a8e7bedfc67a';
+/** Entra groups of the sandbox principals (the `groups` claim of AKS-audience tokens). */
+export const SANDBOX_GROUPS = {
+  /** `ci` and the managed identity; bound to ClusterRole `edit` (+ namespace read) by test/sandbox/kube/rbac.yaml. */
+  deployers: 'b7d5c3a1-2e4f-4a6b-8c9d-0e1f2a3b4c5d',
+  /** `aks-unbound`; no Kubernetes binding at all. */
+  observers: 'c8e6d4b2-3f50-4b7c-9dae-1f2a3b4c5d6e',
+} as const;
 export const FEDERATED_AUDIENCE = 'api://AzureADTokenExchange';
 /** Resources (audiences) the Entra double issues tokens for, as `scope=<resource>/.default`. */
 export const KNOWN_RESOURCES = [
@@ -93,8 +150,15 @@ export const KNOWN_RESOURCES = [
   'https://management.core.windows.net',
   'https://containerregistry.azure.net',
   // AKS AAD server application (Azure/kubelogin docs/book/src/concepts/aks.md), used by kubelogin.
-  '6dae42f8-4368-4678-94ff-3960e28e3630',
+  AKS_SERVER_APP_ID,
 ] as const;
+
+/**
+ * Resources whose tokens are v2.0-shaped (`iss` = the v2.0 issuer of the OpenID metadata, `azp`/`azpacr`,
+ * `ver: 2.0`) and carry the `groups` claim: the sandbox kube-apiserver validates them with a JWT authenticator
+ * whose issuer must equal the discovery document's (see test/sandbox/README.md, "Entra ID sign-in").
+ */
+export const V2_TOKEN_RESOURCES: readonly string[] = [AKS_SERVER_APP_ID];
 
 export const ARM_AUDIENCES = [
   'https://management.azure.com',
@@ -104,8 +168,10 @@ export const ARM_AUDIENCES = [
 ];
 
 /**
- * Default principals: `ci` (secret + federated credentials, may push, pull and get both kubeconfigs)
- * and `reader` (secret only, pull + Reader, so it gets DENIED on push and AuthorizationFailed on ARM).
+ * Default principals: `ci` (secret + federated credentials, may push, pull and get both kubeconfigs; bound
+ * to Kubernetes RBAC in the sandbox cluster), `reader` (secret only, pull + Reader, so it gets DENIED on push
+ * and AuthorizationFailed on ARM) and `aks-unbound` (secret only, Cluster User Role: gets the user kubeconfig,
+ * authenticates to the API server, but has no Kubernetes binding, so it gets 403).
  */
 export function defaultApps(oidcIssuer: string): EntraApp[] {
   return [
@@ -119,6 +185,7 @@ export function defaultApps(oidcIssuer: string): EntraApp[] {
         { name: 'k8s-deployer', issuer: oidcIssuer, subject: 'system:serviceaccount:slipway:deployer', audiences: [FEDERATED_AUDIENCE] },
       ],
       roles: ['AcrPush', 'AcrDelete', 'Azure Kubernetes Service Cluster User Role', 'Azure Kubernetes Service Cluster Admin Role'],
+      groups: [SANDBOX_GROUPS.deployers],
     },
     {
       name: 'reader',
@@ -127,6 +194,15 @@ export function defaultApps(oidcIssuer: string): EntraApp[] {
       secrets: ['sandbox-reader-secret-0001'],
       federatedCredentials: [],
       roles: ['AcrPull', 'Reader'],
+    },
+    {
+      name: 'aks-unbound',
+      clientId: '3a4b5c6d-7e8f-4091-a2b3-c4d5e6f70812',
+      objectId: '4c5d6e7f-8091-42a3-b4c5-d6e7f8091a23',
+      secrets: ['sandbox-aks-unbound-secret-0001'],
+      federatedCredentials: [],
+      roles: ['Azure Kubernetes Service Cluster User Role'],
+      groups: [SANDBOX_GROUPS.observers],
     },
   ];
 }
@@ -138,6 +214,7 @@ export function defaultManagedIdentity(subscriptionId: string, resourceGroup: st
     resourceId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/slipway-sandbox-mi`,
     roles: ['AcrPush', 'Azure Kubernetes Service Cluster User Role'],
     identityHeader: `sandbox-identity-header-${randomUUID()}`,
+    groups: [SANDBOX_GROUPS.deployers],
   };
 }
 
@@ -146,4 +223,5 @@ export interface Principal {
   objectId: string;
   appId: string;
   roles: AzureRoleName[];
+  groups?: string[];
 }

@@ -5,7 +5,14 @@
  *   (`pathPattern` is a RegExp tested against the percent-decoded path plus query),
  *   `GET /_sandbox/faults`, `DELETE /_sandbox/faults`.
  * - `POST /_sandbox/expire-tokens` `{families?: ['acrAccess'|'acrRefresh'|'entra']}` — every token of those
- *   families issued so far is treated as expired (default: ACR access tokens).
+ *   families issued so far is treated as expired by the doubles (default: ACR access tokens). The sandbox
+ *   kube-apiserver does not ask the doubles: for it only a token's `exp` counts (see token-lifetime).
+ * - `POST /_sandbox/token-lifetime` `{seconds, clientId?, resource?, count?}` — Entra access tokens for that
+ *   client and/or resource (`6dae42f8-…` or `6dae42f8-…/.default`) get this lifetime (`expires_in`, `exp`), for
+ *   the next `count` tokens or until cleared; the most specific override wins. `GET` lists; `DELETE` with
+ *   `{clientId?, resource?}` removes that override, without a body all of them.
+ * - `POST /_sandbox/groups` `{clientId, groups: string[]}` — the Entra groups of an app or the managed
+ *   identity (the `groups` claim of its AKS-audience tokens).
  * - `/_sandbox/oidc/*` — the sandbox OIDC issuer (see entra-double.ts).
  */
 import { createServer, type Server } from 'node:https';
@@ -13,12 +20,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AcrDouble } from './acr-double.ts';
 import { handleArmRequest } from './arm-double.ts';
-import type { DoublesContext } from './context.ts';
-import { handleEntraRequest, mintFederatedToken } from './entra-double.ts';
+import type { DoublesContext, TokenLifetimeOverride } from './context.ts';
+import { entraV2Issuer, handleEntraRequest, mintFederatedToken, normalizeResource } from './entra-double.ts';
 import { FaultInjector, isFaultRule, type FaultRule } from './faults.ts';
 import { readJson, sendJson } from './http-io.ts';
 import { createSigningKey } from './jwt.ts';
 import {
+  AKS_CLIENT_APP_ID,
+  AKS_SERVER_APP_ID,
   DEFAULT_TENANT_ID,
   defaultApps,
   defaultManagedIdentity,
@@ -46,6 +55,7 @@ export interface AzureDoublesDescription {
   apps: EntraApp[];
   managedIdentity: ManagedIdentity;
   registry?: { endpoint: string; loginServer: string; upstream: string; anonymousPull: boolean; admin?: { username: string; password: string } };
+  /** The first cluster (older callers); `clusters` lists all. */
   arm?: {
     endpoint: string;
     subscriptionId: string;
@@ -54,6 +64,18 @@ export interface AzureDoublesDescription {
     location: string;
     kubernetesVersion: string;
   };
+  clusters: Array<{
+    name: string;
+    subscriptionId: string;
+    resourceGroup: string;
+    location: string;
+    kubernetesVersion: string;
+    /** `entra`: AKS-managed Entra ID (exec kubeconfigs); `local`: local accounts (static tokens); `static`: a fixed kubeconfig. */
+    kind: 'entra' | 'local' | 'static';
+    disableLocalAccounts: boolean;
+  }>;
+  /** Entra ID sign-in to AKS: the server application (token audience), kubelogin's client, and the v2.0 issuer of AKS-audience tokens. */
+  aks: { serverAppId: string; clientAppId: string; issuer: string };
 }
 
 export interface AzureDoublesHandle {
@@ -67,6 +89,11 @@ export interface AzureDoublesHandle {
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   expireTokens(families?: TokenFamily[]): number;
+  /** Sets an Entra access-token lifetime override (see `POST /_sandbox/token-lifetime`). */
+  setTokenLifetime(override: { seconds: number; clientId?: string; resource?: string; count?: number }): void;
+  clearTokenLifetimes(): void;
+  /** Sets the Entra groups of the app (or managed identity) with this client id. */
+  setGroups(clientId: string, groups: string[]): void;
   /** Registers a PEM certificate as a credential of the app with this client id. */
   registerCertificate(clientId: string, certificatePem: string): void;
   close(): Promise<void>;
@@ -81,6 +108,41 @@ function expire(ctx: DoublesContext, families: readonly TokenFamily[]): number {
     }
   }
   return n;
+}
+
+function parseLifetimeOverride(body: unknown): TokenLifetimeOverride | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, unknown>;
+  const seconds = b.seconds;
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 86400) return undefined;
+  if (b.clientId !== undefined && typeof b.clientId !== 'string') return undefined;
+  if (b.resource !== undefined && typeof b.resource !== 'string') return undefined;
+  if (b.count !== undefined && (typeof b.count !== 'number' || !Number.isInteger(b.count) || b.count < 1)) return undefined;
+  return {
+    seconds,
+    ...(typeof b.clientId === 'string' ? { clientId: b.clientId } : {}),
+    ...(typeof b.resource === 'string' ? { resource: normalizeResource(b.resource) } : {}),
+    ...(typeof b.count === 'number' ? { remaining: b.count } : {}),
+  };
+}
+
+function setLifetime(ctx: DoublesContext, override: TokenLifetimeOverride): void {
+  // One override per (client, resource): a new one replaces the old.
+  ctx.tokenLifetimeOverrides = ctx.tokenLifetimeOverrides.filter((o) => o.clientId !== override.clientId || o.resource !== override.resource);
+  ctx.tokenLifetimeOverrides.push(override);
+}
+
+function setGroups(ctx: DoublesContext, clientId: string, groups: string[]): boolean {
+  const app = ctx.apps.find((a) => a.clientId === clientId);
+  if (app) {
+    app.groups = [...groups];
+    return true;
+  }
+  if (ctx.managedIdentity.clientId === clientId) {
+    ctx.managedIdentity.groups = [...groups];
+    return true;
+  }
+  return false;
 }
 
 async function handleSandbox(ctx: DoublesContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -116,6 +178,45 @@ async function handleSandbox(ctx: DoublesContext, req: IncomingMessage, res: Ser
         ? body.families.filter((f): f is TokenFamily => f === 'acrAccess' || f === 'acrRefresh' || f === 'entra')
         : (['acrAccess'] as TokenFamily[]);
       sendJson(res, 200, { expired: expire(ctx, families) });
+      return true;
+    }
+    case 'GET /_sandbox/token-lifetime':
+      sendJson(res, 200, { defaultSeconds: ctx.accessTokenLifetimeSeconds, overrides: ctx.tokenLifetimeOverrides });
+      return true;
+    case 'DELETE /_sandbox/token-lifetime': {
+      // A body {clientId?, resource?} removes that one override; no body removes all.
+      const body = (await readJson(req)) as { clientId?: unknown; resource?: unknown };
+      if (body.clientId === undefined && body.resource === undefined) ctx.tokenLifetimeOverrides = [];
+      else {
+        const clientId = typeof body.clientId === 'string' ? body.clientId : undefined;
+        const resource = typeof body.resource === 'string' ? normalizeResource(body.resource) : undefined;
+        ctx.tokenLifetimeOverrides = ctx.tokenLifetimeOverrides.filter((o) => o.clientId !== clientId || o.resource !== resource);
+      }
+      sendJson(res, 200, { defaultSeconds: ctx.accessTokenLifetimeSeconds, overrides: ctx.tokenLifetimeOverrides });
+      return true;
+    }
+    case 'POST /_sandbox/token-lifetime': {
+      const override = parseLifetimeOverride(await readJson(req));
+      if (!override) {
+        sendJson(res, 400, { error: 'expected {seconds: integer 1..86400, clientId?: string, resource?: string, count?: integer >= 1}' });
+        return true;
+      }
+      setLifetime(ctx, override);
+      sendJson(res, 200, { defaultSeconds: ctx.accessTokenLifetimeSeconds, overrides: ctx.tokenLifetimeOverrides });
+      return true;
+    }
+    case 'POST /_sandbox/groups': {
+      const body = (await readJson(req)) as { clientId?: unknown; groups?: unknown };
+      const groups = Array.isArray(body.groups) && body.groups.every((g) => typeof g === 'string') ? (body.groups as string[]) : undefined;
+      if (typeof body.clientId !== 'string' || !groups) {
+        sendJson(res, 400, { error: 'expected {clientId: string, groups: string[]}' });
+        return true;
+      }
+      if (!setGroups(ctx, body.clientId, groups)) {
+        sendJson(res, 404, { error: `no app or managed identity with client id ${body.clientId}` });
+        return true;
+      }
+      sendJson(res, 200, { clientId: body.clientId, groups });
       return true;
     }
     default:
@@ -154,7 +255,8 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `https://${urlHost}:${port}`;
   const oidcIssuer = `${url}/_sandbox/oidc`;
-  const cluster: ClusterOptions | undefined = options.cluster;
+  const clusters: ClusterOptions[] = [...(options.cluster ? [options.cluster] : []), ...(options.clusters ?? [])];
+  const cluster: ClusterOptions | undefined = clusters[0];
   const ctx: DoublesContext = {
     url,
     tenantId: (options.tenantId ?? DEFAULT_TENANT_ID).toLowerCase(),
@@ -167,8 +269,9 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
     oidcKey: createSigningKey(),
     acrKey: createSigningKey(),
     registry: options.registry ? { ...options.registry, loginServer: options.registry.loginServer ?? `${urlHost}:${port}` } : undefined,
-    cluster,
+    clusters,
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3599,
+    tokenLifetimeOverrides: [],
     acrRefreshTokenLifetimeSeconds: options.acrRefreshTokenLifetimeSeconds ?? 3 * 3600,
     acrAccessTokenLifetimeSeconds: options.acrAccessTokenLifetimeSeconds ?? 75 * 60,
     revokedJtis: new Set(),
@@ -233,6 +336,16 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
           },
         }
       : {}),
+    clusters: clusters.map((c) => ({
+      name: c.name,
+      subscriptionId: c.subscriptionId,
+      resourceGroup: c.resourceGroup,
+      location: c.location,
+      kubernetesVersion: c.kubernetesVersion,
+      kind: c.userKubeconfig !== undefined ? ('static' as const) : c.aad ? ('entra' as const) : ('local' as const),
+      disableLocalAccounts: c.disableLocalAccounts ?? false,
+    })),
+    aks: { serverAppId: AKS_SERVER_APP_ID, clientAppId: AKS_CLIENT_APP_ID, issuer: entraV2Issuer(ctx) },
   };
 
   return {
@@ -245,6 +358,19 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
     injectFault: (rule) => ctx.faults.arm(rule),
     clearFaults: () => ctx.faults.clear(),
     expireTokens: (families = ['acrAccess']) => expire(ctx, families),
+    setTokenLifetime: ({ seconds, clientId, resource, count }) =>
+      setLifetime(ctx, {
+        seconds,
+        ...(clientId !== undefined ? { clientId } : {}),
+        ...(resource !== undefined ? { resource: normalizeResource(resource) } : {}),
+        ...(count !== undefined ? { remaining: count } : {}),
+      }),
+    clearTokenLifetimes: () => {
+      ctx.tokenLifetimeOverrides = [];
+    },
+    setGroups: (clientId, groups) => {
+      if (!setGroups(ctx, clientId, groups)) throw new Error(`no app or managed identity with client id ${clientId}`);
+    },
     registerCertificate: (clientId, certificatePem) => {
       const app = ctx.apps.find((candidate) => candidate.clientId === clientId);
       if (!app) throw new Error(`no app with client id ${clientId}`);

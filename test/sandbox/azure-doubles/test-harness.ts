@@ -13,6 +13,8 @@ import { createTestCertificates, type TestCertificates } from './test-ca.ts';
 export interface HarnessOptions {
   registry?: boolean;
   cluster?: Omit<ClusterOptions, 'userKubeconfig'> & { userKubeconfig?: string };
+  /** More clusters, passed as they are (Entra ID / local-accounts flavours need `endpoint`). */
+  clusters?: ClusterOptions[];
   anonymousPull?: boolean;
   admin?: { username: string; password: string };
 }
@@ -61,7 +63,9 @@ users:
 
 export function rawCall(baseUrl: string, ca: string, path: string, init: RawInit = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const r = request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers: init.headers ?? {}, ca, agent: false }, (res) => {
+    // An explicit length: Node frames a DELETE body with neither Content-Length nor chunking otherwise.
+    const headers = init.body !== undefined ? { 'content-length': String(Buffer.byteLength(init.body)), ...init.headers } : (init.headers ?? {});
+    const r = request(new URL(path, baseUrl), { method: init.method ?? 'GET', headers, ca, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
@@ -105,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }
       : {}),
     ...(options.cluster ? { cluster: { ...options.cluster, userKubeconfig: options.cluster.userKubeconfig ?? SAMPLE_KUBECONFIG } } : {}),
+    ...(options.clusters ? { clusters: options.clusters } : {}),
   });
   return {
     certs,

@@ -90,8 +90,8 @@ export function createCredential(auth: AzureAuth, context: CredentialContext): C
   }
 }
 
-/** `auto`: explicit secrets first, then the host's federation, then the default chain. */
-function chooseMethod(auth: AzureAuth, context: CredentialContext): Exclude<AzureAuth['method'], 'auto'> | 'default' {
+/** `auto`: explicit secrets first, then the host's federation, then the default chain. Exported for the kube-token plugin's config, which records the method a step resolved. */
+export function chooseMethod(auth: AzureAuth, context: CredentialContext): Exclude<AzureAuth['method'], 'auto'> | 'default' {
   if (auth.clientSecret) return 'client-secret';
   if (auth.certificatePath) return 'client-certificate';
   if (context.federatedToken && auth.tenantId && auth.clientId) return 'oidc';

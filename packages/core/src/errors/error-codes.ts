@@ -33,6 +33,38 @@ export const errorCodes = {
   BUILD_DIGEST_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the builder reported a digest that its OCI layout does not contain' },
   TRIVY_DB_UNAVAILABLE: { exitCode: ExitCode.environment, meaning: 'no vulnerability DB could be had (download failed, offline cache missing or too old)' },
   TRIVY_VERSION_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the installed Trivy is not the version trivy-version requires' },
+  AKS_CREDENTIALS_FAILED: {
+    exitCode: ExitCode.environment,
+    meaning:
+      "ARM refused or failed to give the AKS cluster's kubeconfig (no such cluster, no Cluster User/Admin role, local accounts disabled); the ARM code is in the message",
+  },
+  KUBECONFIG_INVALID: { exitCode: ExitCode.environment, meaning: 'a kubeconfig could not be used: not YAML, or no current context, cluster, server or user' },
+  KUBE_API_UNREACHABLE: {
+    exitCode: ExitCode.environment,
+    meaning:
+      'the Kubernetes API server could not be reached: its name does not resolve, a private cluster seen from outside its network, a refused connection or a timeout',
+  },
+  KUBE_API_TLS: {
+    exitCode: ExitCode.environment,
+    meaning: "TLS with the Kubernetes API server failed: its certificate is not signed by the kubeconfig's CA, or names another host",
+  },
+  KUBE_API_UNAUTHORIZED: {
+    exitCode: ExitCode.environment,
+    meaning: 'the Kubernetes API server rejected the credentials (401): the message says which token claim (audience, tenant, expiry) is wrong',
+  },
+  KUBE_API_FORBIDDEN: {
+    exitCode: ExitCode.environment,
+    meaning: 'the Kubernetes API server refused the request (403): the message names the verb and resource no Role or ClusterRole bound to the identity allows',
+  },
+  KUBE_API_FAILED: { exitCode: ExitCode.environment, meaning: 'a Kubernetes API request failed for another reason; the server status is in the message' },
+  KUBE_TOKEN_FAILED: {
+    exitCode: ExitCode.environment,
+    meaning: "the kubeconfig's credential plugin (slipway kube-token, kubelogin) could not get a token; its own message says why",
+  },
+  KUBECONFIG_NOT_REMOVED: {
+    exitCode: ExitCode.needsHuman,
+    meaning: "aks-context's post phase could not remove the kubeconfig and its credentials from the runner",
+  },
   INTERNAL: { exitCode: ExitCode.environment, meaning: 'a Slipway bug: an invariant did not hold' },
   UNEXPECTED: { exitCode: ExitCode.environment, meaning: 'an error Slipway did not anticipate; the message is the original one' },
 } as const satisfies Readonly<Record<string, ErrorCodeInfo>>;

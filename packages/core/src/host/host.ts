@@ -1,4 +1,6 @@
+import type { KubeTokenCommand } from '../azure/aks-kubeconfig.ts';
 import type { FederatedTokenSource } from '../azure/azure-auth.ts';
+import type { FederatedTokenHandOff } from '../azure/federated-token-hand-off.ts';
 import type { CiContext } from '../git/ci-context.ts';
 
 /**
@@ -52,4 +54,15 @@ export interface Host {
   ciContext(): Promise<CiContext>;
   /** Mints a fresh OIDC token for `audience`, when the host can (undefined otherwise). */
   readonly federatedToken?: FederatedTokenSource;
+  /**
+   * How another process of this job (the kube-token credential plugin that kubectl starts in a later
+   * step) can mint the same OIDC tokens, when the host can: the runner's request URL and token, the
+   * pipeline's OIDC URI, access token and service connection. Secrets: only ever written to 0600 files.
+   */
+  readonly federatedTokenHandOff?: FederatedTokenHandOff;
+  /**
+   * How a later step's kubectl runs this host's kube-token plugin: `node <action or task dir>/kube-token.*`,
+   * `node <cli> kube-token`. Undefined where the host cannot know (a host embedded in a test).
+   */
+  readonly kubeTokenCommand?: KubeTokenCommand;
 }

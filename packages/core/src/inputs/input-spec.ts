@@ -89,6 +89,12 @@ export interface StepSpec {
    * The generated action.yml and task.json then declare a post entry that runs the step's `post` phase.
    */
   readonly postPhase?: boolean;
+  /**
+   * The step writes kubeconfigs whose exec entries run Slipway's `kube-token` credential plugin: the
+   * generated action and task folders then carry a kube-token entry beside their main entry, which
+   * kubectl runs in later steps of the job (the CLI runs `slipway kube-token`).
+   */
+  readonly kubeTokenPlugin?: boolean;
 }
 
 type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;

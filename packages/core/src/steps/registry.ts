@@ -1,3 +1,4 @@
+import { aksContextStep } from './aks-context/aks-context-step.ts';
 import { buildStep } from './build/build-step.ts';
 import { pushStep } from './push/push-step.ts';
 import { scanStep } from './scan/scan-step.ts';
@@ -12,6 +13,7 @@ export const steps: Readonly<Record<string, AnyStepDefinition>> = {
   build: buildStep,
   scan: scanStep,
   push: pushStep,
+  'aks-context': aksContextStep,
 };
 
 /** Steps added with {@link registerStep}: found by id, but never part of `steps` (no metadata, no help). */

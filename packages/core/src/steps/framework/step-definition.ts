@@ -12,6 +12,11 @@ export interface StepReport {
   /** Markdown for job summaries. */
   summary: string;
   result: unknown;
+  /**
+   * Variables for the job's later steps (KUBECONFIG): GitHub's env file, an Azure Pipelines variable; the
+   * CLI prints them as `export` lines when they outlive it. Never a secret: hosts write them in clear.
+   */
+  exportVariables?: Record<string, string>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { ProcessRunner } from '../../exec/index.ts';
+import type { KubeTokenCommand } from '../../azure/aks-kubeconfig.ts';
 import type { FederatedTokenSource } from '../../azure/azure-auth.ts';
+import type { FederatedTokenHandOff } from '../../azure/federated-token-hand-off.ts';
 import type { CiContext } from '../../git/ci-context.ts';
 
 export interface StepLog {
@@ -45,4 +47,8 @@ export interface StepDeps {
   readonly setSecret: (value: string) => void;
   /** The host's OIDC token source, when it has one (GitHub id-token, Azure Pipelines service connection). */
   readonly federatedToken?: FederatedTokenSource;
+  /** What another process of this job needs to mint the same OIDC tokens (holds secrets: 0600 files only). */
+  readonly federatedTokenHandOff?: FederatedTokenHandOff;
+  /** How a later step's kubectl runs this host's kube-token credential plugin. */
+  readonly kubeTokenCommand?: KubeTokenCommand;
 }

@@ -1,0 +1,2 @@
+import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);
+import{isObjectWithProperties}from"./chunk-K7LOTUW2.mjs";function isKeyCredential(credential){return isObjectWithProperties(credential,["key"])&&typeof credential.key=="string"}function isTokenCredential(credential){let castCredential=credential;return castCredential&&typeof castCredential.getToken=="function"&&(castCredential.signRequest===void 0||castCredential.getToken.length>0)}export{isKeyCredential,isTokenCredential};
