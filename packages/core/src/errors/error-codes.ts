@@ -33,6 +33,7 @@ export const errorCodes = {
   BUILD_DIGEST_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the builder reported a digest that its OCI layout does not contain' },
   TRIVY_DB_UNAVAILABLE: { exitCode: ExitCode.environment, meaning: 'no vulnerability DB could be had (download failed, offline cache missing or too old)' },
   TRIVY_VERSION_MISMATCH: { exitCode: ExitCode.environment, meaning: 'the installed Trivy is not the version trivy-version requires' },
+  HELM_VERSION_UNSUPPORTED: { exitCode: ExitCode.environment, meaning: 'the installed Helm is not 3.14 or newer, nor Helm 4' },
   AKS_CREDENTIALS_FAILED: {
     exitCode: ExitCode.environment,
     meaning:

@@ -38,7 +38,8 @@ export function childEnvironment(base: Readonly<Record<string, string | undefine
   const withhold = options.withhold ?? inputVariables();
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || withhold(name) || options.isSecret?.(value)) continue;
+    // Only strings: an environment read from JSON (null) or built by hand must not reach the secret check.
+    if (typeof value !== 'string' || withhold(name) || options.isSecret?.(value)) continue;
     out[name] = value;
   }
   return out;

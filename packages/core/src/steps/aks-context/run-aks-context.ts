@@ -3,8 +3,8 @@ import path from 'node:path';
 import { formatAksResourceId } from '../../azure/aks-cluster-ref.ts';
 import { fetchAksKubeconfig } from '../../azure/aks-credentials.ts';
 import { findAzureUserAuth, kubeloginExecUser, slipwayExecUser, type AzureUserAuth, type KubeloginLogin } from '../../azure/aks-kubeconfig.ts';
-import { chooseMethod, createCredential } from '../../azure/create-credential.ts';
-import { describeAssertion, type PresentedAssertion } from '../../azure/explain-auth-error.ts';
+import { chooseMethod } from '../../azure/create-credential.ts';
+import { createStepCredential } from '../../azure/step-credential.ts';
 import { writeKubeTokenConfig, type KubeTokenConfig, type ResolvedAuthMethod } from '../../azure/kube-token-config.ts';
 import { InternalError, ToolNotFoundError } from '../../errors/index.ts';
 import { KubeApi, type KubeIdentity, type KubeServerVersion } from '../../k8s/kube-api.ts';
@@ -47,18 +47,7 @@ export async function runAksContext(inputs: AksContextInputs, deps: StepDeps): P
     });
   }
   const cluster = formatAksResourceId(inputs.cluster);
-  let lastAssertion: PresentedAssertion | undefined;
-  const source = deps.federatedToken;
-  const federatedToken = source
-    ? async (audience: string) => {
-        const token = await source(audience);
-        deps.setSecret(token);
-        lastAssertion = describeAssertion(token);
-        return token;
-      }
-    : undefined;
-  const context = federatedToken ? { federatedToken } : {};
-  const { credential, description } = createCredential(inputs.auth, context);
+  const { credential, description, context, lastAssertion } = createStepCredential(inputs.auth, deps);
   const method: ResolvedAuthMethod = inputs.auth.method === 'auto' ? chooseMethod(inputs.auth, context) : inputs.auth.method;
   deps.log.info(`signing in to Azure as ${description}`);
 
@@ -71,7 +60,7 @@ export async function runAksContext(inputs: AksContextInputs, deps: StepDeps): P
       endpoint: inputs.armEndpoint,
       audience: inputs.auth.cloud.resourceManager,
       signal: deps.signal,
-      lastAssertion: () => lastAssertion,
+      lastAssertion,
     }),
   );
   const kubeconfig = Kubeconfig.parse(text, 'the kubeconfig ARM returned');

@@ -1,7 +1,6 @@
 import { pushImage, type PushImageResult } from '../../azure/acr-push.ts';
 import { applyRetention } from '../../azure/acr-retention.ts';
-import { createCredential } from '../../azure/create-credential.ts';
-import { describeAssertion, type PresentedAssertion } from '../../azure/explain-auth-error.ts';
+import { createStepCredential } from '../../azure/step-credential.ts';
 import { LayoutError, readOciLayoutIndex } from '../../oci/oci-layout.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
@@ -29,17 +28,7 @@ export interface PushResult {
  * when a push runs, because it is what pulls in @azure/identity and @azure/container-registry.
  */
 export async function runPush(inputs: PushInputs, deps: StepDeps): Promise<PushResult> {
-  let lastAssertion: PresentedAssertion | undefined;
-  const source = deps.federatedToken;
-  const federatedToken = source
-    ? async (audience: string) => {
-        const token = await source(audience);
-        deps.setSecret(token);
-        lastAssertion = describeAssertion(token);
-        return token;
-      }
-    : undefined;
-  const { credential, description } = createCredential(inputs.auth, federatedToken ? { federatedToken } : {});
+  const { credential, description, lastAssertion } = createStepCredential(inputs.auth, deps);
   deps.log.info(`signing in to Azure as ${description}`);
 
   const pushed: PushedImage[] = [];
@@ -57,7 +46,7 @@ export async function runPush(inputs: PushInputs, deps: StepDeps): Promise<PushR
         sleep: deps.sleep,
         log: deps.log,
         signal: deps.signal,
-        lastAssertion: () => lastAssertion,
+        lastAssertion,
       }),
     );
     pushed.push({ ...result, name, references: image.tags.map((tag) => `${name}:${tag}`) });
