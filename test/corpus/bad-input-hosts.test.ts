@@ -121,6 +121,12 @@ describe('Azure Pipelines: a service connection the agent describes is still rea
     expect(run.exitCode, shown).toBe(3);
     expect(shown).toContain(`service principal ${client} (client secret) in tenant ${tenant}`);
     expect(findStackFrame(shown)).toBeUndefined();
+    // The key is in the mask command and nowhere else: not in task-lib's debug lines either.
+    const outsideMasks = shown
+      .split('\n')
+      .filter((line) => !line.startsWith('##vso[task.setsecret]'))
+      .join('\n');
+    expect(secret && outsideMasks.includes(secret)).toBe(false);
   });
 });
 

@@ -16,7 +16,9 @@ export interface AzureServiceConnection {
 
 export function readServiceConnection(id: string): AzureServiceConnection {
   const scheme = tl.getEndpointAuthorizationScheme(id, false) ?? '';
-  const param = (key: string) => tl.getEndpointAuthorizationParameter(id, key, true) || undefined;
+  // From the task-lib's vault, not tl.getEndpointAuthorizationParameter, which writes `<key> = <value>` to the
+  // debug log before anything could mask it (the service principal key and certificate among them).
+  const param = (key: string) => internal._vault.retrieveSecret(`ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`) || undefined;
   const certificate = param('authenticationType') === 'spnCertificate';
   return {
     id,
