@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
 import { isKnownErrorCode, runStep, steps, type StepRunOutcome } from '@slipway/core';
 import { createStandInPath, type RecordingPath, type SpawnRecord } from '../support/recording-path.ts';
 import { SpawnRecordingHost } from '../support/spawn-recording-host.ts';
@@ -84,6 +85,11 @@ beforeAll(async () => {
   // this process's PATH: the stand-ins record it too, under no case.
   originalPath = process.env.PATH;
   process.env.PATH = standIns.dir;
+  // A case that is valid by accident may fall back to a public endpoint (a blank authority-host means the
+  // public cloud's). The Azure SDKs then go through a proxy on a closed local port, so such a case fails
+  // at once on this machine and no request is ever aimed at an outside address; loopback stays direct.
+  for (const name of ['HTTPS_PROXY', 'HTTP_PROXY']) process.env[name] = `http://127.0.0.1:${await closedLocalPort()}`;
+  process.env.NO_PROXY = '127.0.0.1,localhost';
   const started = Date.now();
   for (const id of stepIds) baseResults.set(id, await runCase(`${id}/base`, id, { ...(fixture.bases[id] ?? {}) }));
   let next = 0;
@@ -208,3 +214,12 @@ describe('no case was interpreted by a shell, and nothing ran outside the runner
     expect(spawnsByCase.get('(outside the runner)') ?? []).toEqual([]);
   });
 });
+
+/** A loopback port nothing listens on: bound, then released. */
+async function closedLocalPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
