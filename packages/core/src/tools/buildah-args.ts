@@ -1,4 +1,5 @@
 import type { BuildPlan } from './build-plan.ts';
+import { buildCommonBuildFlags } from './build-common-flags.ts';
 
 /**
  * `buildah build` argv. Layer caching is on so repeated builds reuse stages (buildah's default is one
@@ -10,13 +11,7 @@ export function buildBuildahBuildArgs(plan: BuildPlan): string[] {
   // Layer caching only for single-platform builds: buildah 1.28's cache matches a stage built for another
   // platform, and the manifest list then holds one image under two platforms (seen in our tests).
   const args = ['build', '--file', plan.file, ...(multiPlatform ? [] : ['--layers'])];
-  if (plan.target) args.push('--target', plan.target);
-  for (const [key, value] of Object.entries(plan.buildArgs)) args.push('--build-arg', `${key}=${value}`);
-  for (const [key, value] of Object.entries(plan.labels)) args.push('--label', `${key}=${value}`);
-  for (const secret of plan.secrets) {
-    args.push('--secret', secret.kind === 'file' ? `id=${secret.id},src=${secret.path}` : `id=${secret.id},env=${secret.env}`);
-  }
-  if (plan.platforms.length > 0) args.push('--platform', plan.platforms.join(','));
+  args.push(...buildCommonBuildFlags(plan));
   for (const source of plan.cacheFrom) args.push('--cache-from', buildahCacheRepository(source));
   for (const destination of plan.cacheTo) args.push('--cache-to', buildahCacheRepository(destination));
   if (plan.noCache) args.push('--no-cache');

@@ -1,5 +1,6 @@
 import type { BuildPlan } from './build-plan.ts';
 import { isVersionAtLeast, type ToolVersion } from './tool-version.ts';
+import { buildCommonBuildFlags } from './build-common-flags.ts';
 
 /** What the installed buildx understands, where that changed between versions. */
 export interface BuildxFlags {
@@ -21,13 +22,7 @@ export function buildxFlagsFor(version: ToolVersion): BuildxFlags {
  */
 export function buildBuildxBuildArgs(plan: BuildPlan, flags: BuildxFlags = currentBuildxFlags): string[] {
   const args = ['buildx', 'build', '--file', plan.file, ...(flags.provenance ? ['--provenance=false'] : [])];
-  if (plan.target) args.push('--target', plan.target);
-  for (const [key, value] of Object.entries(plan.buildArgs)) args.push('--build-arg', `${key}=${value}`);
-  for (const [key, value] of Object.entries(plan.labels)) args.push('--label', `${key}=${value}`);
-  for (const secret of plan.secrets) {
-    args.push('--secret', secret.kind === 'file' ? `id=${secret.id},src=${secret.path}` : `id=${secret.id},env=${secret.env}`);
-  }
-  if (plan.platforms.length > 0) args.push('--platform', plan.platforms.join(','));
+  args.push(...buildCommonBuildFlags(plan));
   for (const source of plan.cacheFrom) args.push('--cache-from', source);
   for (const destination of plan.cacheTo) args.push('--cache-to', destination);
   if (plan.noCache) args.push('--no-cache');
