@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm run demo`: the local pipeline a newcomer runs first. It builds the example service with
 # `slipway build` (buildah, no daemon) into an OCI layout; when the sandbox is up (`npm run sandbox:up`)
-# it goes on to `slipway scan` with the sandbox's Trivy and offline DB, and `slipway push` to the
-# sandbox's ACR, signing in to its Entra ID double. Every step is the same engine the action and task run.
+# it goes on to `slipway scan` with the sandbox's Trivy and offline DB, `slipway push` to the sandbox's
+# ACR (signing in to its Entra ID double), `slipway aks-context` for its Entra ID cluster, and `slipway
+# deploy` of the pushed image by digest: once healthy, once crash-looping, which Slipway rolls back on its
+# own. Every step is the same engine the action and task run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}" BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
@@ -45,5 +47,32 @@ SLIPWAY_CLIENT_SECRET=$(jq -r '.apps[] | select(.name == "ci") | .secrets[0]' "$
   slipway push --layout "$layout" --image "$login/demo/hello" --tags "$(jq -r '.result.images[0].tags | join(",")' "$out/build.json")" \
   --auth client-secret --tenant-id "$(jq -r '.tenantId' "$doubles")" \
   --client-id "$(jq -r '.apps[] | select(.name == "ci") | .clientId' "$doubles")" \
-  --authority-host "$(jq -r '.authorityHost' "$doubles")"
+  --authority-host "$(jq -r '.authorityHost' "$doubles")" --json > "$out/push.json"
+image=$(jq -r '.outputs.image' "$out/push.json")
+echo "pushed $image"
+
+echo "== aks-context (the sandbox's Entra ID cluster, no kubelogin)"
+namespace=slipway-demo
+# The deploying principal may not create namespaces (as in a real AKS team setup): the admin makes it once.
+kubectl --kubeconfig "$KUBECONFIG" get namespace "$namespace" >/dev/null 2>&1 || kubectl --kubeconfig "$KUBECONFIG" create namespace "$namespace" >/dev/null
+client_id=$(jq -r '.apps[] | select(.name == "ci") | .clientId' "$doubles")
+export SLIPWAY_CLIENT_SECRET
+SLIPWAY_CLIENT_SECRET=$(jq -r '.apps[] | select(.name == "ci") | .secrets[0]' "$doubles")
+slipway aks-context --subscription-id "$SANDBOX_AKS_SUBSCRIPTION" --resource-group "$SANDBOX_AKS_RESOURCE_GROUP" \
+  --cluster-name "$SANDBOX_AKS_ENTRA_CLUSTER" --namespace "$namespace" --auth client-secret \
+  --tenant-id "$SANDBOX_TENANT_ID" --client-id "$client_id" --authority-host "$AZURE_DOUBLES_URL" \
+  --arm-endpoint "$AZURE_DOUBLES_URL" --keep-kubeconfig > "$out/aks-context.md"
+cat "$out/aks-context.md"
+eval "$(grep '^export ' "$out/aks-context.md")"
+
+deploy() { PATH="$(dirname "$HELM4"):$(dirname "$TRIVY"):$PATH" slipway deploy --release hello --chart test/fixtures/charts/slipway-demo \
+  --image "$image" --timeout 60s "$@"; }
+echo "== deploy (healthy: watched until rolled out)"
+deploy --set "version=demo-1"
+echo "== deploy (crash-looping: Slipway rolls it back by itself, exit 1 expected)"
+if deploy --set "version=demo-2
+failureMode=crashloop"; then echo "the crash-looping deploy was not rolled back" >&2; exit 1; fi
+echo "the release is back on its last good revision:"
+"$HELM4" history hello --namespace "$namespace" --kubeconfig "$KUBECONFIG" --max 3
+rm -rf "$(dirname "$KUBECONFIG")"
 echo "reports and layouts: $out"

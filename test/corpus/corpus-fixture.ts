@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +47,7 @@ const sharedFixtures: ReadonlyArray<readonly [string, string]> = [
   ['Containerfile', 'examples/hello/Containerfile'],
   ['layout', 'test/fixtures/oci/tiny'],
   ['report.json', 'test/fixtures/trivy/sandbox-app-vuln.json'],
+  ['chart', 'test/fixtures/charts/slipway-demo'],
 ];
 
 export async function createCorpusFixture(at: { root: string; markers: ShellMarkers }): Promise<CorpusFixture> {
@@ -54,11 +55,12 @@ export async function createCorpusFixture(at: { root: string; markers: ShellMark
   const shared = path.join(root, 'shared');
   mkdirSync(shared);
   for (const [name, source] of sharedFixtures) cpSync(path.join(repoRoot, source), path.join(shared, name), { recursive: true });
+  const linked = [...sharedFixtures.map(([name]) => name), 'kubeconfig'];
   const dirsFor = (index: number): CaseDirs => {
     // Four levels below /: `../../../../etc/passwd` from a workspace is /etc/passwd, as the issue means it.
     const dirs = { workspace: path.join(root, 'w', String(index)), tempDir: path.join(root, 't', String(index)), home: path.join(root, 'h', String(index)) };
     for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-    for (const [name] of sharedFixtures) symlinkSync(path.join(shared, name), path.join(dirs.workspace, name));
+    for (const name of linked) symlinkSync(path.join(shared, name), path.join(dirs.workspace, name));
     return dirs;
   };
 
@@ -72,6 +74,17 @@ export async function createCorpusFixture(at: { root: string; markers: ShellMark
   const closed = createServer();
   const closedPort = await listen(closed);
   await new Promise<void>((resolve) => closed.close(() => resolve()));
+  // deploy and rollback: a kubeconfig whose API server is the port that answers TLS with plain text.
+  const kubeconfig = [
+    'apiVersion: v1',
+    'kind: Config',
+    'current-context: corpus',
+    `clusters: [{name: corpus, cluster: {server: 'https://127.0.0.1:${registryPort}'}}]`,
+    'users: [{name: corpus, user: {token: corpus-kube-token-0001}}]',
+    'contexts: [{name: corpus, context: {cluster: corpus, user: corpus, namespace: corpus}}]',
+    '',
+  ].join('\n');
+  writeFileSync(path.join(shared, 'kubeconfig'), kubeconfig, { mode: 0o600 });
 
   const bases = {
     build: { image: 'corpus/hello', context: 'hello', tags: 'corpus-1' },
@@ -99,6 +112,8 @@ export async function createCorpusFixture(at: { root: string; markers: ShellMark
       'authority-host': `https://127.0.0.1:${registryPort}`,
       'arm-endpoint': `https://127.0.0.1:${registryPort}`,
     },
+    deploy: { release: 'corpus', chart: 'chart', kubeconfig: 'kubeconfig', image: `127.0.0.1:${registryPort}/corpus/hello:1.0.0@sha256:${'c0'.repeat(32)}` },
+    rollback: { release: 'corpus', kubeconfig: 'kubeconfig' },
   };
   return {
     root,

@@ -37,6 +37,9 @@ AKS_SERVER_APP_ID=6dae42f8-4368-4678-94ff-3960e28e3630
 ENTRA_ISSUER=https://127.0.0.1:$AZURE_PORT/$AZURE_TENANT/v2.0
 KUBE_AUTH=$RUN/kube-auth
 KWOK_CA=$RUN/kwok/clusters/$CLUSTER/pki/ca.crt
+KWOK_STAGES=$SANDBOX_SRC/kwok/stages.yaml
+# sha256 of what the running cluster was created from (see cluster_inputs_hash), written by up.
+CLUSTER_INPUTS=$RUN/kwok-cluster-$CLUSTER.sha256
 
 export KWOK_WORKDIR=$RUN/kwok
 
@@ -199,26 +202,53 @@ cluster_has_kube_auth() {
     grep -qF -- "--token-auth-file=$KUBE_AUTH/local-accounts.csv" "$conf" 2>/dev/null
 }
 
+# cluster_inputs_hash: sha256 of everything `kwokctl create cluster` takes from us that kwok only
+# reads at creation: the stages (kwok/stages.yaml, loaded by the kwok controller when it starts), the
+# KwokctlConfiguration (kube-apiserver flags) and the component versions. up records it in
+# $CLUSTER_INPUTS after creating the cluster and recreates the cluster when it differs.
+cluster_inputs_hash() {
+  {
+    printf 'kube %s\nkwok %s\netcd %s\n' "$KUBE_VERSION" "$KWOK_VERSION" "$ETCD_VERSION"
+    cat "$KWOK_STAGES" "$KUBE_AUTH/kwokctl.yaml" 2>/dev/null || echo missing
+  } | sha256sum | cut -d' ' -f1
+}
+
+# cluster_inputs_current: the running cluster was created from the current inputs (a cluster from
+# before this record has none: it counts as changed).
+cluster_inputs_current() { [[ -s $CLUSTER_INPUTS && $(<"$CLUSTER_INPUTS") == "$(cluster_inputs_hash)" ]]; }
+
 start_cluster() {
-  if cluster_exists && apiserver_ready >/dev/null 2>&1 && cluster_has_kube_auth; then
+  local inputs reason=""
+  inputs=$(cluster_inputs_hash)
+  if ! cluster_exists; then
+    reason=new
+  elif ! apiserver_ready >/dev/null 2>&1; then
+    reason="is not ready"
+  elif ! cluster_has_kube_auth; then
+    reason="lacks the authentication flags"
+  elif [[ ! -s $CLUSTER_INPUTS || $(<"$CLUSTER_INPUTS") != "$inputs" ]]; then
+    reason="was created from other stages (kwok/stages.yaml), kwokctl configuration or versions"
+  fi
+  if [[ -z $reason ]]; then
     log "cluster $CLUSTER: already running"
   else
-    if cluster_exists; then
-      log "cluster $CLUSTER: exists but is not ready or lacks the authentication flags; recreating"
+    if [[ $reason != new ]]; then
+      log "cluster $CLUSTER: exists but $reason; recreating"
       kwokctl delete cluster --name "$CLUSTER" >>"$LOGS/kwokctl.log" 2>&1 || true
     fi
     log "cluster $CLUSTER: creating (kwokctl binary runtime, Kubernetes $KUBE_VERSION)"
-    rm -f "$RUN/kubeconfig"
+    rm -f "$RUN/kubeconfig" "$CLUSTER_INPUTS"
     KWOK_RUNTIME=binary KWOK_KUBE_VERSION=$KUBE_VERSION KWOK_KUBECTL_BINARY=$KUBECTL \
       KWOK_KUBE_BINARY_PREFIX=$K8S_DIR KWOK_BINARY_PREFIX=$KWOK_DIR \
       "$KWOK_DIR/kwokctl" create cluster --name "$CLUSTER" --runtime binary \
-      --config "$SANDBOX_SRC/kwok/stages.yaml" --config "$KUBE_AUTH/kwokctl.yaml" \
+      --config "$KWOK_STAGES" --config "$KUBE_AUTH/kwokctl.yaml" \
       --kube-apiserver-binary "$K8S_DIR/kube-apiserver" \
       --kube-controller-manager-binary "$K8S_DIR/kube-controller-manager" \
       --kube-scheduler-binary "$K8S_DIR/kube-scheduler" \
       --etcd-binary "$ETCD" --kwok-controller-binary "$KWOK_DIR/kwok" \
       --kubeconfig "$RUN/kubeconfig" --disable-qps-limits --wait 90s >>"$LOGS/kwokctl.log" 2>&1 ||
       { tail -30 "$LOGS/kwokctl.log" >&2; die "kwokctl create cluster failed (log: $LOGS/kwokctl.log)"; }
+    echo "$inputs" >"$CLUSTER_INPUTS"
   fi
   [[ -s $RUN/kubeconfig ]] || kwokctl get kubeconfig --name "$CLUSTER" >"$RUN/kubeconfig"
   chmod 600 "$RUN/kubeconfig"
@@ -523,7 +553,7 @@ cmd_down() {
     sleep 0.2
     pids=$(leftover_pids)
   fi
-  rm -f "$RUN/sandbox.env" "$RUN/sandbox.json" "$RUN/kubeconfig"
+  rm -f "$RUN/sandbox.env" "$RUN/sandbox.json" "$RUN/kubeconfig" "$CLUSTER_INPUTS"
   if [[ -n $pids ]]; then die "processes still running: $(echo $pids)"; fi
   log "sandbox down; no sandbox process left"
 }
@@ -538,6 +568,9 @@ cmd_status() {
   check registry-auth https_answers "https://127.0.0.1:$REGISTRY_AUTH_PORT/v2/"
   check kube-apiserver apiserver_ready
   check kwok-nodes nodes_ready
+  # Informational (not counted as down): stages or kwokctl configuration changed since the cluster
+  # was created; the next `up` recreates it.
+  if cluster_exists && ! cluster_inputs_current; then printf '%-14s changed: next up recreates the cluster\n' kwok-stages; fi
   check metrics-app http_ok "http://127.0.0.1:$METRICS_APP_PORT/healthz"
   check prometheus http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
   if [[ -f $AZURE_MAIN ]]; then

@@ -7,6 +7,7 @@ import type { AnyStepDefinition, StepReport } from './steps/framework/step-defin
 import type { StepDeps } from './steps/framework/step-deps.ts';
 import { findStep } from './steps/registry.ts';
 import { sleep } from './concurrency/sleep.ts';
+import { describeRun } from './deploy/run-identity.ts';
 
 /** `main`: the step's work; `post`: its cleanup after the job (see StepDefinition.post). */
 export type StepPhase = 'main' | 'post';
@@ -48,6 +49,10 @@ export async function runStep(host: Host, stepId: string, phase: StepPhase = 'ma
     if (report.outcome === 'gate-failed') {
       host.log.error(report.reason ?? `${stepId}: a gate failed`);
       return { exitCode: ExitCode.gateFailed, report };
+    }
+    if (report.outcome === 'needs-human') {
+      host.log.error(report.reason ?? `${stepId}: failed and could not restore a known-good state`);
+      return { exitCode: ExitCode.needsHuman, report };
     }
     return { exitCode: ExitCode.success, report };
   } catch (error) {
@@ -104,6 +109,7 @@ function createStepDeps(host: Host, step: AnyStepDefinition, redactor: Redactor,
     // Memoised and lazy: a step that never asks never runs git (a push failing its sign-in, for one).
     ciContext: () => (ciContext ??= host.ciContext()),
     state: { save: (name, value) => host.saveState(name, value), get: (name) => host.getState(name) },
+    run: describeRun(host.kind, host.env),
     now: () => new Date(),
     sleep: (ms) => sleep(ms, host.signal),
     setSecret: (value) => mask(value),

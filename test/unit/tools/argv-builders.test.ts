@@ -5,6 +5,7 @@ import {
   buildBuildahBuildArgs,
   buildBuildahPushArgs,
   buildBuildxBuildArgs,
+  buildTrivyConfigArgs,
   buildTrivyDbDownloadArgs,
   buildTrivyScanArgs,
   buildxFlagsFor,
@@ -12,6 +13,7 @@ import {
   parseTrivyVersion,
   trivyFlagsFor,
   type BuildPlan,
+  type TrivyConfigScanOptions,
   type TrivyScanOptions,
 } from '@slipway/core';
 
@@ -305,5 +307,78 @@ describe('buildTrivyScanArgs', () => {
       '--quiet',
       '--insecure',
     ]);
+  });
+});
+
+describe('buildTrivyConfigArgs', () => {
+  const config: TrivyConfigScanOptions = {
+    dir: '/tmp/gate/manifests',
+    cacheDir: '/tmp/gate/cache',
+    outputFile: '/tmp/gate/report.json',
+    timeoutMs: 119_001,
+    misconfigScanners: ['kubernetes'],
+    emptyIgnoreFile: '/tmp/gate/trivyignore-empty',
+  };
+  // Offline by construction: --skip-check-update always (the checks embedded in Trivy), no phone home.
+  const common = [
+    'config',
+    '--cache-dir',
+    '/tmp/gate/cache',
+    '--format',
+    'json',
+    '--output',
+    '/tmp/gate/report.json',
+    '--misconfig-scanners',
+    'kubernetes',
+    '--severity',
+    'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    '--ignorefile',
+    '/tmp/gate/trivyignore-empty',
+    '--exit-code',
+    '0',
+    '--timeout',
+    '120s',
+    '--skip-check-update',
+  ];
+  it.each<[string, Partial<TrivyConfigScanOptions>, string[]]>([
+    ["rendered manifests, Trivy's checks only", {}, [...common, '--skip-version-check', '--disable-telemetry', '--quiet', '/tmp/gate/manifests']],
+    [
+      "with Slipway's checks and the cluster's version (the v dropped, as --k8s-version wants)",
+      { extraChecks: { paths: ['/tmp/gate/checks', '/tmp/gate/more.rego'], namespaces: ['slipway', 'user'] }, k8sVersion: 'v1.33.13' },
+      [
+        ...common,
+        '--skip-version-check',
+        '--disable-telemetry',
+        '--quiet',
+        '--config-check',
+        '/tmp/gate/checks',
+        '--config-check',
+        '/tmp/gate/more.rego',
+        '--check-namespaces',
+        'slipway,user',
+        '--k8s-version',
+        '1.33.13',
+        '/tmp/gate/manifests',
+      ],
+    ],
+    [
+      "several misconfiguration scanners, no namespaces for checks that live in Trivy's own",
+      { misconfigScanners: ['kubernetes', 'helm'], extraChecks: { paths: ['/c'], namespaces: [] }, timeoutMs: 1 },
+      [
+        ...common.map((arg) => (arg === 'kubernetes' ? 'kubernetes,helm' : arg === '120s' ? '1s' : arg)),
+        '--skip-version-check',
+        '--disable-telemetry',
+        '--quiet',
+        '--config-check',
+        '/c',
+        '/tmp/gate/manifests',
+      ],
+    ],
+  ])('%s', (_, overrides, expected) => {
+    expect(buildTrivyConfigArgs({ ...config, ...overrides })).toEqual(expected);
+  });
+
+  it('leaves out the no-phone-home flags for a Trivy older than 0.63', () => {
+    expect(buildTrivyConfigArgs(config, trivyFlagsFor(parseTrivyVersion('{"Version":"0.62.1"}')))).toEqual([...common, '--quiet', '/tmp/gate/manifests']);
   });
 });

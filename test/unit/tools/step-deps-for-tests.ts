@@ -26,6 +26,7 @@ export function stepDepsForTests(runner: ProcessRunner, tempDir: string, ci: CiC
     tempDir,
     ciContext: async () => ci,
     state: { save: (name, value) => void state.set(name, value), get: (name) => state.get(name) },
+    run: { id: 'cli-test-0001', host: 'cli', machine: 'test-machine' },
     now: () => new Date('2026-11-24T12:00:00Z'),
     sleep: async () => {},
     setSecret: (value) => void secrets.push(value),

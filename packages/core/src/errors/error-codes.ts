@@ -68,6 +68,31 @@ export const errorCodes = {
   },
   INTERNAL: { exitCode: ExitCode.environment, meaning: 'a Slipway bug: an invariant did not hold' },
   UNEXPECTED: { exitCode: ExitCode.environment, meaning: 'an error Slipway did not anticipate; the message is the original one' },
+  ROLLBACK_FAILED: {
+    exitCode: ExitCode.needsHuman,
+    meaning: 'a release could not be brought back to a good revision (none kept, or none came up healthy); the journal ConfigMap has the timeline',
+  },
+  RELEASE_LOCKED: {
+    exitCode: ExitCode.environment,
+    meaning: "another run holds the release's Lease (slipway-release-<release>) and is deploying it; the message names that run, its machine and since when",
+  },
+  RELEASE_LEASE_LOST: {
+    exitCode: ExitCode.environment,
+    meaning: "a run lost its release's Lease while deploying: another run took it over, it was deleted, or renewing it failed for longer than it lasts",
+  },
+  JOURNAL_CONFLICT: {
+    exitCode: ExitCode.environment,
+    meaning: "the release's deploy journal (ConfigMap slipway-journal-<release>) was changed by someone else between reading and writing it",
+  },
+  JOURNAL_NAME_TAKEN: {
+    exitCode: ExitCode.environment,
+    meaning:
+      "a ConfigMap with the deploy journal's name exists that Slipway did not create (no managed-by: slipway label); Slipway neither reads, overwrites nor deletes it",
+  },
+  JOURNAL_CORRUPT: {
+    exitCode: ExitCode.environment,
+    meaning: "the release's deploy journal (ConfigMap slipway-journal-<release>) holds no journal.json or no valid JSON",
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeInfo>>;
 
 /** A listed code, or an Entra ID code (`AADSTS` and its number). */

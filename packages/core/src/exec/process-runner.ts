@@ -69,6 +69,15 @@ export class ProcessRunner {
     return this.#options.signal;
   }
 
+  /**
+   * The same runner (redaction, log, environment) under another cancellation signal: a rollback after a
+   * cancel must run to the end, bounded by its own deadline, not be aborted by the signal that cancelled
+   * the run.
+   */
+  withSignal(signal: AbortSignal | undefined): ProcessRunner {
+    return new ProcessRunner({ ...this.#options, signal });
+  }
+
   /** Runs `file args` and resolves with its output; rejects with a SlipwayError on any failure. */
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const redact = (text: string) => this.#redact(text, options.secrets);

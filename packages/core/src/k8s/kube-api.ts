@@ -5,13 +5,35 @@ import type * as library from './kube-client-library.ts';
 import { explainKubeError, KubeApiError, type KubeRequestContext } from './kube-api-error.ts';
 
 export interface KubeApiOptions {
-  /** The kubeconfig file (its current context is used). */
+  /** The kubeconfig file (its current context is used, unless `context` names another). */
   kubeconfigFile: string;
+  context?: string | undefined;
   /** How long one request may take, the credential plugin's run included. */
   timeoutMs: number;
   signal: AbortSignal;
   /** What a failure's explanation may use: the presented token, the expected audience and tenant. */
   explain?: Pick<KubeRequestContext, 'presentedToken' | 'expected'>;
+}
+
+/** The typed API groups a request may use, made once per KubeApi. */
+export interface KubeClients {
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly batch: k8s.BatchV1Api;
+  readonly coordination: k8s.CoordinationV1Api;
+}
+
+/** A watch event: ADDED, MODIFIED, DELETED, BOOKMARK (ERROR events end the watch with a KubeApiError). */
+export interface KubeWatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  // biome-ignore lint/suspicious/noExplicitAny: a watch streams the JSON of whatever kind the path names; callers narrow it.
+  object: any;
+}
+
+/** A running watch: `stop()` ends it; `ended` settles when it ends (rejects with a KubeApiError when the server or the network ended it in error). */
+export interface KubeWatch {
+  stop(): void;
+  readonly ended: Promise<void>;
 }
 
 export interface KubeServerVersion {
@@ -40,6 +62,7 @@ export class KubeApi {
   readonly #options: KubeApiOptions;
   readonly #addresses: string[];
   readonly #execCommand: string | undefined;
+  #clients: KubeClients | undefined;
 
   private constructor(lib: typeof library, config: k8s.KubeConfig, options: KubeApiOptions, addresses: string[]) {
     this.#lib = lib;
@@ -58,6 +81,7 @@ export class KubeApi {
     const lib = await import('./kube-client-library.ts');
     const config = new lib.KubeConfig();
     config.loadFromFile(options.kubeconfigFile);
+    if (options.context) config.setCurrentContext(options.context);
     const server = config.getCurrentCluster()?.server ?? '';
     let addresses: string[] = [];
     const host = new URL(server).hostname.replace(/^\[|\]$/g, '');
@@ -104,10 +128,93 @@ export class KubeApi {
     return list.items.length;
   }
 
+  /** The API groups, for {@link request}. */
+  get clients(): KubeClients {
+    this.#clients ??= {
+      core: this.#config.makeApiClient(this.#lib.CoreV1Api),
+      apps: this.#config.makeApiClient(this.#lib.AppsV1Api),
+      batch: this.#config.makeApiClient(this.#lib.BatchV1Api),
+      coordination: this.#config.makeApiClient(this.#lib.CoordinationV1Api),
+    };
+    return this.#clients;
+  }
+
+  /**
+   * One request through a typed client, e.g.
+   * `api.request('GET lease x', (c, o) => c.coordination.readNamespacedLease({ name, namespace }, o))`:
+   * with the request time limit, the cancellation signal (`signal` overrides the one the KubeApi was opened
+   * with, for a rollback that must outlive a cancelled run), and its failure explained as a KubeApiError.
+   */
+  request<T>(description: string, send: (clients: KubeClients, options: k8s.ConfigurationOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#call(description, (options) => send(this.clients, options), signal);
+  }
+
+  /**
+   * Watches `path` (e.g. `/api/v1/namespaces/ns/pods`) from `query.resourceVersion`, calling `onEvent` for
+   * each change. The server ends a watch after some minutes (and on `timeoutSeconds`): `ended` resolves
+   * then, and the caller resumes from the last resourceVersion it saw (a 410 Gone means list again).
+   */
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (event: KubeWatchEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<KubeWatch> {
+    const cancel = signal ?? this.#options.signal;
+    const context = { server: this.server, request: `WATCH ${path}`, addresses: this.#addresses, ...this.#options.explain };
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const ended = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    // Nobody may be awaiting `ended` yet when a watch fails; the caller still sees the rejection when it does.
+    ended.catch(() => undefined);
+    let stopped = false;
+    const onCallback = (type: string, object: unknown) => {
+      if (type === 'ERROR') {
+        const status = object as { code?: number; message?: string; reason?: string };
+        stopped = true;
+        controller?.abort();
+        settle.reject(
+          new KubeApiError('api', `WATCH ${path} ended: ${status.code ?? ''} ${status.reason ?? ''} ${status.message ?? ''}`.trim(), {
+            hint: status.code === 410 ? 'the resourceVersion is too old: list again and watch from the new one' : 'watch again',
+            status: status.code,
+          }),
+        );
+        return;
+      }
+      if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' || type === 'BOOKMARK') onEvent({ type, object });
+    };
+    const onDone = (error: unknown) => {
+      if (stopped || cancel.aborted || error === null || error === undefined || (error instanceof Error && error.name === 'AbortError')) settle.resolve();
+      else settle.reject(explainKubeError(error, context));
+      stopped = true;
+    };
+    let controller: AbortController | undefined;
+    try {
+      controller = await new this.#lib.Watch(this.#config).watch(path, query, onCallback, onDone);
+    } catch (error) {
+      if (cancel.aborted) throw cancel.reason ?? error;
+      throw explainKubeError(error, context);
+    }
+    const stop = () => {
+      if (!stopped) {
+        stopped = true;
+        controller?.abort();
+        settle.resolve();
+      }
+    };
+    if (cancel.aborted) stop();
+    else cancel.addEventListener('abort', stop, { once: true });
+    // Both ways: a `.finally` chain would be a second promise that rejects, unhandled, when `ended` does.
+    const cleanup = () => cancel.removeEventListener('abort', stop);
+    void ended.then(cleanup, cleanup);
+    return { stop, ended };
+  }
+
   /** One request with its time limit and the host's cancellation, and its failure explained. */
-  async #call<T>(request: string, send: (options: k8s.ConfigurationOptions) => Promise<T>): Promise<T> {
+  async #call<T>(request: string, send: (options: k8s.ConfigurationOptions) => Promise<T>, cancel: AbortSignal = this.#options.signal): Promise<T> {
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
-    const signal = AbortSignal.any([this.#options.signal, timeout]);
+    const signal = AbortSignal.any([cancel, timeout]);
     const middleware = {
       pre: (context: k8s.RequestContext) => {
         context.setSignal(signal);
@@ -119,7 +226,7 @@ export class KubeApi {
       return await send({ middleware: [middleware], middlewareMergeStrategy: 'append' });
     } catch (error) {
       // Cancelled by the host: not the server's fault, and no explanation would be true.
-      if (this.#options.signal.aborted) throw this.#options.signal.reason ?? error;
+      if (cancel.aborted) throw cancel.reason ?? error;
       throw explainKubeError(error, {
         server: this.server,
         request,

@@ -4,4 +4,14 @@
  * group, watch, exec, port-forward: ~5 MB) into the bundle, where named imports let the bundler keep
  * only these and what they need.
  */
-export { AuthenticationV1Api, CoreV1Api, KubeConfig, Observable, VersionApi } from '@kubernetes/client-node';
+export {
+  AppsV1Api,
+  AuthenticationV1Api,
+  BatchV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  VersionApi,
+  Watch,
+} from '@kubernetes/client-node';

@@ -59,6 +59,13 @@ export class Kubeconfig {
     return { name, cluster: context.cluster, user: context.user, namespace: typeof context.namespace === 'string' ? context.namespace : undefined };
   }
 
+  /** A context by name, or undefined when the kubeconfig has none of that name. */
+  context(name: string): KubeconfigContext | undefined {
+    const context = this.#named('contexts', name)?.context;
+    if (!isEntry(context) || typeof context.cluster !== 'string' || typeof context.user !== 'string') return undefined;
+    return { name, cluster: context.cluster, user: context.user, namespace: typeof context.namespace === 'string' ? context.namespace : undefined };
+  }
+
   /** The API server URL of the current context's cluster. */
   get server(): string {
     const cluster = this.#named('clusters', this.currentContext.cluster)?.cluster;

@@ -1,6 +1,8 @@
 import { aksContextStep } from './aks-context/aks-context-step.ts';
 import { buildStep } from './build/build-step.ts';
+import { deployStep } from './deploy/deploy-step.ts';
 import { pushStep } from './push/push-step.ts';
+import { rollbackStep } from './rollback/rollback-step.ts';
 import { scanStep } from './scan/scan-step.ts';
 import type { AnyStepDefinition } from './framework/step-definition.ts';
 
@@ -14,6 +16,8 @@ export const steps: Readonly<Record<string, AnyStepDefinition>> = {
   scan: scanStep,
   push: pushStep,
   'aks-context': aksContextStep,
+  deploy: deployStep,
+  rollback: rollbackStep,
 };
 
 /** Steps added with {@link registerStep}: found by id, but never part of `steps` (no metadata, no help). */

@@ -28,6 +28,11 @@ export abstract class CliTool<TVersion extends ToolVersion> {
     return this.#version;
   }
 
+  /** Shares another adapter's (memoised) version, for a copy of it on another runner. */
+  protected adoptVersionOf(other: CliTool<TVersion>): void {
+    this.#version = other.#version;
+  }
+
   /** Runs the tool and parses what it says its version is. */
   protected abstract readVersion(): Promise<TVersion>;
 

@@ -73,8 +73,19 @@ const readTimeoutMs = 120_000;
 
 /** The Helm CLI, 3 (3.14+) or 4: one object that picks the flags of the installed major. */
 export class Helm extends CliTool<HelmVersion> {
-  constructor(runner: ProcessRunner, binPath = 'helm') {
+  readonly #env: Readonly<Record<string, string>>;
+
+  /**
+   * `env` goes to every Helm run: HELM_REGISTRY_CONFIG pointing at a private file, so that a registry
+   * login never writes to the user's ~/.config/helm (Slipway must not change what it did not create).
+   */
+  constructor(runner: ProcessRunner, binPath = 'helm', env: Readonly<Record<string, string>> = {}) {
     super(runner, binPath);
+    this.#env = env;
+  }
+
+  protected override run(args: readonly string[], options: RunOptions = {}): ReturnType<CliTool<HelmVersion>['run']> {
+    return super.run(args, { ...options, env: { ...this.#env, ...options.env } });
   }
 
   /**
@@ -90,6 +101,13 @@ export class Helm extends CliTool<HelmVersion> {
       version = parseHelmVersion((await this.run(['version', '--short'], { timeoutMs: 30_000 })).stdout);
     }
     return toSupportedHelmVersion(version);
+  }
+
+  /** This Helm (its version already known) run through another runner, e.g. one the cancel signal does not abort. */
+  withRunner(runner: ProcessRunner): Helm {
+    const helm = new Helm(runner, this.binPath, this.#env);
+    helm.adoptVersionOf(this);
+    return helm;
   }
 
   /** The flags of the installed Helm. */

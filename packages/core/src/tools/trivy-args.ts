@@ -65,6 +65,69 @@ export function buildTrivyScanArgs(options: TrivyScanOptions, flags: TrivyFlags 
   return args;
 }
 
+/** Trivy's severities; `--severity` lists them all so a TRIVY_SEVERITY in the job's environment cannot thin the report. */
+const allSeverities = 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL';
+
+/** `trivy config` of a directory of rendered manifests: Trivy's misconfiguration checks, offline. */
+export interface TrivyConfigScanOptions {
+  /** The directory to scan; Trivy names each result after its path relative to this. */
+  dir: string;
+  /**
+   * Trivy's cache dir. With `--skip-check-update` Trivy loads a checks bundle cached here, else the checks
+   * embedded in its binary; an empty private dir pins the checks to the installed Trivy's own.
+   */
+  cacheDir: string;
+  outputFile: string;
+  timeoutMs: number;
+  /** `--misconfig-scanners`: which file types to check (`kubernetes` for rendered charts). */
+  misconfigScanners: readonly string[];
+  /**
+   * An empty file, given as `--ignorefile`. Slipway applies ignore files itself (expiry, reporting), so
+   * Trivy must not apply one of its own: by default it reads `.trivyignore` from its working directory, or
+   * TRIVY_IGNOREFILE. (A named ignore file that does not exist is fatal: `ignore file not found`.)
+   */
+  emptyIgnoreFile: string;
+  /** Extra Rego checks (`--config-check`, files or dirs) and the namespaces they live in (`--check-namespaces`). */
+  extraChecks?: { paths: readonly string[]; namespaces: readonly string[] };
+  /** `--k8s-version`: the cluster's version, for the checks of deprecated APIs. */
+  k8sVersion?: string;
+}
+
+/**
+ * `trivy config` argv. `--skip-check-update` keeps the scan off the network: without it Trivy first asks
+ * mirror.gcr.io for the trivy-checks bundle (and falls back to its embedded checks when that fails, after
+ * a DNS timeout on an air-gapped runner). Severity, ignore file and exit code are set explicitly so the
+ * job's TRIVY_* environment cannot change what the report holds or fail the call.
+ */
+export function buildTrivyConfigArgs(options: TrivyConfigScanOptions, flags: TrivyFlags = currentTrivyFlags): string[] {
+  const args = [
+    'config',
+    '--cache-dir',
+    options.cacheDir,
+    '--format',
+    'json',
+    '--output',
+    options.outputFile,
+    '--misconfig-scanners',
+    options.misconfigScanners.join(','),
+    '--severity',
+    allSeverities,
+    '--ignorefile',
+    options.emptyIgnoreFile,
+    '--exit-code',
+    '0',
+    '--timeout',
+    `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
+    '--skip-check-update',
+    ...quietFlags(flags),
+  ];
+  for (const checks of options.extraChecks?.paths ?? []) args.push('--config-check', checks);
+  if (options.extraChecks && options.extraChecks.namespaces.length > 0) args.push('--check-namespaces', options.extraChecks.namespaces.join(','));
+  if (options.k8sVersion) args.push('--k8s-version', options.k8sVersion.replace(/^v/, ''));
+  args.push(options.dir);
+  return args;
+}
+
 /** Downloads only the vulnerability DB from one repository (one mirror of the list). */
 export function buildTrivyDbDownloadArgs(cacheDir: string, repository: string, insecureRegistry: boolean, flags: TrivyFlags = currentTrivyFlags): string[] {
   return [

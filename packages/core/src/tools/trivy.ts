@@ -3,7 +3,15 @@ import { ExitCode } from '../errors/exit-codes.ts';
 import type { ProcessRunner } from '../exec/index.ts';
 import { CliTool } from './cli-tool.ts';
 import { parseToolVersion, type ToolVersion } from './tool-version.ts';
-import { buildTrivyConvertArgs, buildTrivyDbDownloadArgs, buildTrivyScanArgs, trivyFlagsFor, type TrivyScanOptions } from './trivy-args.ts';
+import {
+  buildTrivyConfigArgs,
+  buildTrivyConvertArgs,
+  buildTrivyDbDownloadArgs,
+  buildTrivyScanArgs,
+  trivyFlagsFor,
+  type TrivyConfigScanOptions,
+  type TrivyScanOptions,
+} from './trivy-args.ts';
 
 export interface TrivyVersion extends ToolVersion {
   /** The DB in Trivy's default cache, when it has one. */
@@ -47,9 +55,11 @@ export interface TrivyRunOptions {
   env?: Readonly<Record<string, string>>;
   timeoutMs?: number;
   onLine?: (line: string) => void;
+  /** Where Trivy runs. It reads `trivy.yaml` (and, unless told another, `.trivyignore`) from there. */
+  cwd?: string;
 }
 
-/** The Trivy CLI: version (and pin), DB download, scan, convert. */
+/** The Trivy CLI: version (and pin), DB download, image scan, config scan, convert. */
 export class Trivy extends CliTool<TrivyVersion> {
   constructor(runner: ProcessRunner, binPath = 'trivy') {
     super(runner, binPath);
@@ -71,6 +81,7 @@ export class Trivy extends CliTool<TrivyVersion> {
   async scan(options: TrivyScanOptions, run: TrivyRunOptions = {}): Promise<void> {
     const flags = trivyFlagsFor(await this.version());
     await this.run(buildTrivyScanArgs(options, flags), {
+      cwd: run.cwd,
       env: { ...airGapEnv, ...run.env },
       timeoutMs: run.timeoutMs,
       onLine: run.onLine,
@@ -78,10 +89,28 @@ export class Trivy extends CliTool<TrivyVersion> {
     });
   }
 
+  /**
+   * `trivy config` of `options.dir` writing a JSON report to `options.outputFile`; never touches the
+   * network (see buildTrivyConfigArgs). It runs in `run.cwd`, by default `options.dir`, never in the
+   * step's working directory: Trivy reads `trivy.yaml` from where it runs, and the workspace's must not
+   * change the gate.
+   */
+  async scanConfig(options: TrivyConfigScanOptions, run: TrivyRunOptions = {}): Promise<void> {
+    const flags = trivyFlagsFor(await this.version());
+    await this.run(buildTrivyConfigArgs(options, flags), {
+      cwd: run.cwd ?? options.dir,
+      env: { ...airGapEnv, ...run.env },
+      timeoutMs: run.timeoutMs,
+      onLine: run.onLine,
+      failureHint: 'Trivy failed before producing a report; the policy gate did not pass',
+    });
+  }
+
   /** Downloads the vulnerability DB from one repository into `cacheDir`/db. */
   async downloadDb(cacheDir: string, repository: string, options: { insecureRegistry: boolean } & TrivyRunOptions): Promise<void> {
     const flags = trivyFlagsFor(await this.version());
     await this.run(buildTrivyDbDownloadArgs(cacheDir, repository, options.insecureRegistry, flags), {
+      cwd: options.cwd,
       env: { ...airGapEnv, ...options.env },
       timeoutMs: options.timeoutMs ?? 10 * 60_000,
       onLine: options.onLine,

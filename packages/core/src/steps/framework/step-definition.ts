@@ -4,8 +4,11 @@ import type { StepDeps } from './step-deps.ts';
 
 /** What a step hands back to its host: outputs, a summary, and the whole result for `--json`. */
 export interface StepReport {
-  /** The step ran to the end, or a gate said no (exit 1). */
-  outcome: 'succeeded' | 'gate-failed';
+  /**
+   * The step ran to the end, a gate said no (exit 1), or it failed and could not restore a known-good
+   * state (exit 4: a release left needing a human), still with outputs and a summary saying what happened.
+   */
+  outcome: 'succeeded' | 'gate-failed' | 'needs-human';
   /** One line saying why, for a failed gate. */
   reason?: string;
   outputs: Record<string, string>;

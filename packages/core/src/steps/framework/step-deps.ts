@@ -3,6 +3,7 @@ import type { KubeTokenCommand } from '../../azure/aks-kubeconfig.ts';
 import type { FederatedTokenSource } from '../../azure/azure-auth.ts';
 import type { FederatedTokenHandOff } from '../../azure/federated-token-hand-off.ts';
 import type { CiContext } from '../../git/ci-context.ts';
+import type { RunIdentity } from '../../deploy/run-identity.ts';
 
 export interface StepLog {
   info(message: string): void;
@@ -35,6 +36,8 @@ export interface StepDeps {
    * git for them), and then once: every call returns the same promise.
    */
   readonly ciContext: () => Promise<CiContext>;
+  /** This run, as Leases and journals name it (host, run id, run URL, machine). */
+  readonly run: RunIdentity;
   /** Main phase saves, post phase reads; see {@link StepState}. */
   readonly state: StepState;
   readonly now: () => Date;

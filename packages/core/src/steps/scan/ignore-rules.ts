@@ -102,15 +102,15 @@ function parseDate(text: string, origin: string, input: string): Date {
   return date;
 }
 
-export interface IgnoreOutcome {
-  kept: Finding[];
-  ignored: Array<{ finding: Finding; rule: IgnoreRule }>;
+export interface IgnoreOutcome<T extends Finding = Finding> {
+  kept: T[];
+  ignored: Array<{ finding: T; rule: IgnoreRule }>;
   /** Rules past their date: they ignore nothing any more, and the user is told. */
   expired: IgnoreRule[];
 }
 
 /** Applies the rules that are still valid at `now`. A rule with paths/purls only matches those. */
-export function applyIgnoreRules(findings: readonly Finding[], rules: readonly IgnoreRule[], now: Date): IgnoreOutcome {
+export function applyIgnoreRules<T extends Finding>(findings: readonly T[], rules: readonly IgnoreRule[], now: Date): IgnoreOutcome<T> {
   const expired = rules.filter((rule) => rule.expiresAt !== undefined && rule.expiresAt.getTime() < now.getTime());
   // Indexed by id: reports run to tens of thousands of findings and ignore files to hundreds of rules.
   const byId = new Map<string, IgnoreRule[]>();
@@ -118,8 +118,8 @@ export function applyIgnoreRules(findings: readonly Finding[], rules: readonly I
     if (expired.includes(rule)) continue;
     byId.set(rule.id, [...(byId.get(rule.id) ?? []), rule]);
   }
-  const kept: Finding[] = [];
-  const ignored: IgnoreOutcome['ignored'] = [];
+  const kept: T[] = [];
+  const ignored: IgnoreOutcome<T>['ignored'] = [];
   for (const finding of findings) {
     const rule = byId.get(finding.id)?.find((candidate) => matches(candidate, finding));
     if (rule) ignored.push({ finding, rule });

@@ -28,7 +28,7 @@ export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
 }
 
 /** Worst first; fixable before unfixable within a severity (they are what a user can act on now). */
-export function rankFindings(findings: readonly Finding[]): Finding[] {
+export function rankFindings<T extends Finding>(findings: readonly T[]): T[] {
   return [...findings].sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||

@@ -1,0 +1,67 @@
+import type { RunIdentity } from './run-identity.ts';
+
+/** Where a deploy or rollback is; the last four end it. */
+export type JournalPhase = 'preparing' | 'repairing' | 'upgrading' | 'verifying' | 'rolling-back' | 'deployed' | 'rolled-back' | 'not-deployed' | 'needs-human';
+
+export const finalJournalPhases: readonly JournalPhase[] = ['deployed', 'rolled-back', 'not-deployed', 'needs-human'];
+
+/** True when the run that wrote the journal left the release between two known-good states. */
+export function isUnfinished(journal: DeployJournal): boolean {
+  return !finalJournalPhases.includes(journal.phase);
+}
+
+export interface JournalEvent {
+  at: string;
+  phase: JournalPhase;
+  message: string;
+}
+
+/**
+ * What one run did to one release, kept in the cluster (a ConfigMap beside the release) so that the
+ * post phase, the next run or a human can see it and finish it. Written at every transition.
+ */
+export interface DeployJournal {
+  version: 1;
+  release: string;
+  namespace: string;
+  /** `deploy` or `rollback`. */
+  operation: 'deploy' | 'rollback';
+  phase: JournalPhase;
+  run: RunIdentity;
+  startedAt: string;
+  updatedAt: string;
+  /** The revision that was current before this run changed anything (undefined: no release yet). */
+  fromRevision?: number | undefined;
+  /** The revision the upgrade made. */
+  deployedRevision?: number | undefined;
+  /** The good revision the release was rolled back to. */
+  rolledBackTo?: number | undefined;
+  reason?: string | undefined;
+  /**
+   * Revisions Slipway saw fail its health watch, over every run (carried from journal to journal): a
+   * revision Helm still calls `deployed` or `superseded` is never a rollback target once it is here.
+   */
+  badRevisions: number[];
+  timeline: JournalEvent[];
+}
+
+/** The newest events a journal keeps: a ConfigMap holds 1 MiB, and a human reads the last few. */
+const maxTimeline = 100;
+
+/** A journal with one more event: phase and fields changed, the event appended. */
+export function advanceJournal(journal: DeployJournal, at: Date, phase: JournalPhase, message: string, fields: Partial<DeployJournal> = {}): DeployJournal {
+  const timeline = [...journal.timeline, { at: at.toISOString(), phase, message }].slice(-maxTimeline);
+  return { ...journal, ...fields, phase, updatedAt: at.toISOString(), timeline };
+}
+
+/** Reads a journal written by any version of Slipway that uses this shape; anything else is not one. */
+export function parseDeployJournal(data: unknown): DeployJournal | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const journal = data as Partial<DeployJournal>;
+  if (journal.version !== 1 || typeof journal.release !== 'string' || typeof journal.phase !== 'string' || typeof journal.run !== 'object') return undefined;
+  return {
+    ...(journal as DeployJournal),
+    badRevisions: Array.isArray(journal.badRevisions) ? journal.badRevisions.filter((n): n is number => Number.isInteger(n)) : [],
+    timeline: Array.isArray(journal.timeline) ? journal.timeline : [],
+  };
+}

@@ -1,0 +1,72 @@
+import type { DeployResult } from '../../deploy/deploy-machine.ts';
+import type { StepReport } from '../framework/step-definition.ts';
+import type { DeployInputs } from './deploy-inputs.ts';
+import type { DeployRunResult } from './run-deploy.ts';
+
+/** A Markdown table cell: pipes and line breaks would break the table. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** deploy's outputs, summary and outcome: exit 0 deployed, 1 rolled back or blocked, 4 needs a human. */
+export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): StepReport {
+  const deploy = run.deploy;
+  const result: DeployResult = deploy?.result ?? 'not-deployed';
+  const reason = deploy?.reason ?? (run.policy && !run.policy.passed ? `policy gate: ${run.policy.reason}` : undefined);
+  const outputs: Record<string, string> = {
+    result,
+    revision: deploy?.revision === undefined ? '' : String(deploy.revision),
+    'deployed-revision': deploy?.deployedRevision === undefined ? '' : String(deploy.deployedRevision),
+    'rolled-back-to': deploy?.rolledBackTo === undefined ? '' : String(deploy.rolledBackTo),
+    reason: reason ?? '',
+    repaired: run.repaired?.description ?? '',
+  };
+  const lines = [`### Slipway deploy: ${run.release} in ${run.namespace} — ${result}`, ''];
+  if (reason) lines.push(`**Why:** ${cell(reason)}`, '');
+  const failure = deploy?.failure;
+  if (failure) {
+    lines.push('| workload | pod | container | reason | last log line |', '|---|---|---|---|---|');
+    lines.push(
+      `| ${cell(failure.workload)} | ${cell(failure.pod ?? '')} | ${cell(failure.container ?? '')} | ${cell(failure.reason)} | ${cell(failure.lastLogLine ?? '')} |`,
+      '',
+    );
+  }
+  if (deploy) {
+    const facts = [
+      `from revision: ${deploy.fromRevision ?? 'none (first install)'}`,
+      `deployed revision: ${deploy.deployedRevision ?? 'none'}`,
+      ...(deploy.rolledBackTo !== undefined
+        ? [
+            `restored: revision ${deploy.rolledBackTo} (as revision ${deploy.rollbackRevision ?? '?'}${deploy.rollbackVerified ? ', healthy' : ', not watched: cancelled'})`,
+          ]
+        : []),
+      `now running: ${deploy.revision ?? 'nothing (uninstalled)'}`,
+    ];
+    lines.push(...facts.map((fact) => `- ${fact}`), '');
+  }
+  if (inputs.image) lines.push(`Image: \`${inputs.image.pinned.reference}\``, '');
+  if (run.repaired) lines.push(`**Repaired before the upgrade:** ${cell(run.repaired.description)}`, '');
+  if (run.policy) lines.push(`**Policy gate:** ${run.policy.passed ? 'passed' : 'failed'} — ${cell(run.policy.reason)}`, '', run.policy.summaryMarkdown, '');
+  if (deploy?.timeline.length) {
+    const start = deploy.timeline[0]?.at.getTime() ?? 0;
+    lines.push('| t | event |', '|---|---|');
+    for (const entry of deploy.timeline) lines.push(`| +${((entry.at.getTime() - start) / 1000).toFixed(1)} s | ${cell(entry.message)} |`);
+    lines.push('');
+  }
+  const outcome = result === 'deployed' ? 'succeeded' : result === 'needs-human' ? 'needs-human' : 'gate-failed';
+  return {
+    outcome,
+    ...(outcome === 'succeeded' ? {} : { reason: `deploy of ${run.release}: ${result}${reason ? `: ${reason}` : ''}` }),
+    outputs,
+    summary: lines.join('\n'),
+    result: {
+      release: run.release,
+      namespace: run.namespace,
+      result,
+      reason,
+      repaired: run.repaired?.description,
+      policy: run.policy ? { passed: run.policy.passed, reason: run.policy.reason, counts: run.policy.counts } : undefined,
+      deploy: deploy ? { ...deploy, timeline: deploy.timeline.map((entry) => ({ at: entry.at.toISOString(), message: entry.message })) } : undefined,
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { ReleaseTarget } from '../../deploy/release-target.ts';
+import type { StepDeps } from '../framework/step-deps.ts';
+
+/** The state key under which deploy and rollback leave their post phase what to check. */
+export const releaseStateKey = 'release';
+
+/** What the post phase needs to find this run's journal and finish its rollback: no secret (a kubeconfig path, never its content). */
+export interface ReleaseState {
+  target: ReleaseTarget;
+  runId: string;
+  timeoutMs: number;
+  maxRestarts: number;
+}
+
+export function saveDeployState(deps: Pick<StepDeps, 'state'>, state: ReleaseState): void {
+  deps.state.save(releaseStateKey, JSON.stringify(state));
+}
+
+/** The saved state, or undefined when the main phase never got as far as locking the release. */
+export function readDeployState(deps: Pick<StepDeps, 'state'>): ReleaseState | undefined {
+  const text = deps.state.get(releaseStateKey);
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<ReleaseState>;
+    if (typeof value.runId !== 'string' || typeof value.target?.release !== 'string' || typeof value.target.kubeconfig !== 'string') return undefined;
+    return { target: value.target, runId: value.runId, timeoutMs: value.timeoutMs ?? 300_000, maxRestarts: value.maxRestarts ?? 2 };
+  } catch {
+    return undefined;
+  }
+}

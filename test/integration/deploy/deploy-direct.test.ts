@@ -1,0 +1,294 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chartDir, describeSandbox, kubectl, kubectlJson, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
+import { bundleDeployHosts, cliArgs, GitHubJob, runAzureTask, start, toolEnv, type DeployHosts } from './deploy-hosts.ts';
+
+interface HistoryEntry {
+  revision: number;
+  status: string;
+}
+interface Journal {
+  phase: string;
+  timeline: Array<{ at: string; phase: string; message: string }>;
+  badRevisions: number[];
+  run: { id: string; url?: string; machine: string };
+}
+interface CliDocument {
+  exitCode: number;
+  outputs: Record<string, string>;
+  error?: { code: string; message: string };
+  problems?: Array<{ input: string; message: string }>;
+}
+
+const digest = `sha256:${'5e'.repeat(32)}`;
+const image = `127.0.0.1:5443/slipway/demo:1.0.0@${digest}`;
+
+describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb: SandboxInfo) => {
+  let hosts: DeployHosts;
+  let dir: string;
+  const namespaces: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-deploy-it-'));
+    hosts = await bundleDeployHosts(dir);
+  }, 180_000);
+  afterAll(async () => {
+    for (const ns of namespaces) await kubectl(sb, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const newNamespace = async (prefix: string) => {
+    const ns = uniqueName(prefix);
+    namespaces.push(ns);
+    await kubectl(sb, ['create', 'namespace', ns]);
+    return ns;
+  };
+  const baseInputs = (ns: string, release = 'demo'): Record<string, string> => ({
+    release,
+    namespace: ns,
+    chart: chartDir,
+    kubeconfig: sb.env.KUBECONFIG as string,
+    image,
+    timeout: '60s',
+  });
+  const cli = (helm: string, inputs: Record<string, string>) => start(process.execPath, [hosts.cli, ...cliArgs('deploy', inputs)], toolEnv(sb, helm));
+  const cliDoc = async (helm: string, inputs: Record<string, string>, step = 'deploy') => {
+    const outcome = await start(process.execPath, [hosts.cli, ...cliArgs(step, inputs)], toolEnv(sb, helm)).done;
+    let doc: CliDocument;
+    try {
+      doc = JSON.parse(outcome.stdout) as CliDocument;
+    } catch {
+      throw new Error(`slipway ${step} printed no JSON (exit ${outcome.exitCode}):\n${outcome.stdout}\n${outcome.stderr}`);
+    }
+    return { ...outcome, doc };
+  };
+  const history = (helm: string, ns: string, release = 'demo') =>
+    runOk(sb, helm, ['history', release, '-n', ns, '-o', 'json', '--kubeconfig', sb.env.KUBECONFIG as string]).then(
+      (text) => JSON.parse(text) as HistoryEntry[],
+    );
+  const journal = async (ns: string, release = 'demo'): Promise<Journal | undefined> => {
+    const text = await kubectl(sb, ['get', 'configmap', `slipway-journal-${release}`, '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
+    return text ? (JSON.parse(text) as Journal) : undefined;
+  };
+  const deploymentImage = async (ns: string) =>
+    (await kubectlJson<{ spec: { template: { spec: { containers: Array<{ image: string }> } } } }>(sb, ['get', 'deployment', 'demo-slipway-demo', '-n', ns]))
+      .spec.template.spec.containers[0]?.image;
+
+  for (const [label, variable] of [
+    ['helm 3', 'HELM3'],
+    ['helm 4', 'HELM4'],
+  ] as const) {
+    it(`${label}: a healthy deploy is kept and the image is pinned by digest; a crash-looping one is rolled back to the last good revision, skipping a failed one`, {
+      timeout: 240_000,
+    }, async () => {
+      const helm = sb.env[variable] as string;
+      const ns = await newNamespace(`deploy-${variable.toLowerCase()}`);
+      const healthy = await cliDoc(helm, { ...baseInputs(ns), set: 'version=v1' });
+      expect(healthy.doc.exitCode, healthy.stderr).toBe(0);
+      expect(healthy.doc.outputs).toMatchObject({ result: 'deployed', revision: '1', 'rolled-back-to': '' });
+      expect(await deploymentImage(ns)).toBe(`127.0.0.1:5443/slipway/demo:1.0.0@${digest}`);
+      expect((await journal(ns))?.phase).toBe('deployed');
+
+      // 2: a revision Helm itself recorded as failed (plain `helm upgrade --wait` on pods that never get ready).
+      await runOk(sb, helm, [
+        'upgrade',
+        'demo',
+        chartDir,
+        '-n',
+        ns,
+        '--kubeconfig',
+        sb.env.KUBECONFIG as string,
+        '--set',
+        'failureMode=never-ready',
+        '--wait',
+        '--timeout',
+        '3s',
+      ]).catch(() => undefined);
+      expect((await history(helm, ns)).at(-1)).toMatchObject({ revision: 2, status: 'failed' });
+
+      // 3: crash-looping pods. Slipway sees the CrashLoopBackOff and goes back to 1, not to the failed 2.
+      const started = Date.now();
+      const firstCrash = waitFor(
+        'a CrashLoopBackOff in the API',
+        async () => {
+          const pods = await kubectlJson<{ items: Array<{ status?: { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> } }> }>(sb, [
+            'get',
+            'pods',
+            '-n',
+            ns,
+            '-l',
+            'sandbox.slipway.dev/failure-mode=crashloop',
+          ]);
+          return pods.items.some((pod) => pod.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')) ? Date.now() : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+      const crashing = await cliDoc(helm, { ...baseInputs(ns), set: 'failureMode=crashloop\nversion=v3' });
+      const crashSeenAt = await firstCrash;
+      expect(crashing.doc.exitCode, crashing.stderr).toBe(1);
+      expect(crashing.doc.outputs).toMatchObject({ result: 'rolled-back', 'deployed-revision': '3', 'rolled-back-to': '1' });
+      expect(crashing.doc.outputs.reason).toMatch(/^Deployment\/demo-slipway-demo pod demo-slipway-demo-[a-z0-9-]+ container app: CrashLoopBackOff/);
+      const entries = await history(helm, ns);
+      expect(entries.at(-1)).toMatchObject({ revision: 4, status: 'deployed' });
+      const record = await journal(ns);
+      expect(record?.phase).toBe('rolled-back');
+      expect(record?.badRevisions).toContain(3);
+      const rollbackAt = Date.parse(record?.timeline.find((event) => event.phase === 'rolling-back')?.at ?? '');
+      // Measured for the note: from the first CrashLoopBackOff the test saw to the rollback decision.
+      console.log(
+        `${label}: CrashLoopBackOff seen at +${crashSeenAt - started} ms; rollback decided ${rollbackAt - crashSeenAt} ms later; step ended after ${Date.now() - started} ms`,
+      );
+      expect(rollbackAt - crashSeenAt).toBeLessThan(3000);
+
+      // The rollback step on demand: back to the last good revision before 4 (4 is a copy of 1, so 1 again... skipping 2 and 3).
+      const rolled = await cliDoc(helm, { release: 'demo', namespace: ns, kubeconfig: sb.env.KUBECONFIG as string, timeout: '60s' }, 'rollback');
+      expect(rolled.doc.exitCode, rolled.stderr).toBe(0);
+      expect(rolled.doc.outputs).toMatchObject({ result: 'rolled-back', 'rolled-back-to': '1', revision: '5' });
+    });
+
+    it(`${label}: a release left pending-upgrade by a killed helm is repaired by the next deploy`, { timeout: 180_000 }, async () => {
+      const helm = sb.env[variable] as string;
+      const ns = await newNamespace(`repair-${variable.toLowerCase()}`);
+      expect((await cliDoc(helm, baseInputs(ns))).doc.exitCode).toBe(0);
+      const kubeconfig = sb.env.KUBECONFIG as string;
+      const stuck = start(
+        helm,
+        ['upgrade', 'demo', chartDir, '-n', ns, '--kubeconfig', kubeconfig, '--set', 'failureMode=never-ready', '--wait', '--timeout', '60s'],
+        toolEnv(sb, helm),
+      );
+      await waitFor('helm to record pending-upgrade', async () => ((await history(helm, ns)).at(-1)?.status === 'pending-upgrade' ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      stuck.child.kill('SIGKILL');
+      await stuck.done;
+      expect((await history(helm, ns)).at(-1)).toMatchObject({ revision: 2, status: 'pending-upgrade' });
+
+      const next = await cliDoc(helm, { ...baseInputs(ns), set: 'version=v3' });
+      expect(next.doc.exitCode, next.stderr).toBe(0);
+      expect(next.doc.outputs.repaired).toMatch(/revision 2 was pending-upgrade: rolled back to revision 1/);
+      expect(next.doc.outputs).toMatchObject({ result: 'deployed', revision: '4' });
+      // Helm's rollback leaves the dead revision's record as it was; only the newest revision holds Helm's lock.
+      expect((await history(helm, ns)).map((entry) => entry.status)).toEqual(['superseded', 'pending-upgrade', 'superseded', 'deployed']);
+    });
+  }
+
+  it('SIGTERM mid-watch rolls back and exits 1 within 10 s', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM4 as string;
+    const ns = await newNamespace('sigterm');
+    expect((await cliDoc(helm, baseInputs(ns))).doc.exitCode).toBe(0);
+    const run = cli(helm, { ...baseInputs(ns), set: 'failureMode=never-ready', timeout: '120s' });
+    await waitFor('the watch to start', async () => ((await journal(ns))?.phase === 'verifying' ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    const signalled = Date.now();
+    run.child.kill('SIGTERM');
+    const outcome = await run.done;
+    const doc = JSON.parse(outcome.stdout) as CliDocument;
+    console.log(`SIGTERM to exit: ${outcome.endedAt - signalled} ms`);
+    expect(outcome.endedAt - signalled).toBeLessThan(10_000);
+    expect(doc.exitCode, outcome.stderr).toBe(1);
+    expect(doc.outputs).toMatchObject({ result: 'rolled-back', 'rolled-back-to': '1' });
+    expect((await history(helm, ns)).at(-1)).toMatchObject({ revision: 3, status: 'deployed' });
+    expect((await journal(ns))?.phase).toBe('rolled-back');
+  });
+
+  it('GitHub: a main phase SIGKILLed mid-watch is rolled back by the post phase', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM3 as string;
+    const ns = await newNamespace('sigkill');
+    expect((await cliDoc(helm, baseInputs(ns))).doc.exitCode).toBe(0);
+    const job = new GitHubJob({ ...baseInputs(ns), set: 'failureMode=never-ready', timeout: '120s' }, toolEnv(sb, helm));
+    const main = job.main(hosts.github.deploy.main);
+    await waitFor('the watch to start', async () => ((await journal(ns))?.phase === 'verifying' ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    main.child.kill('SIGKILL');
+    await main.done;
+    expect((await history(helm, ns)).at(-1)).toMatchObject({ revision: 2, status: 'deployed' });
+    const post = await job.post(hosts.github.deploy.post).done;
+    expect(post.exitCode, post.stdout + post.stderr).toBe(0);
+    expect(post.stdout).toMatch(/post: post phase rolled back to revision 1/);
+    expect((await history(helm, ns)).at(-1)).toMatchObject({ revision: 3, status: 'deployed' });
+    expect((await journal(ns))?.phase).toBe('rolled-back');
+  });
+
+  it('two concurrent deploys of one release: the second waits, then exits 3 naming the holder', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM4 as string;
+    const ns = await newNamespace('lease');
+    const first = cli(helm, { ...baseInputs(ns), set: 'failureMode=never-ready', timeout: '30s' });
+    await waitFor('the first run to hold the Lease', async () => ((await journal(ns))?.phase === 'verifying' ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    const holder = (await journal(ns))?.run;
+    const waitedFrom = Date.now();
+    const second = await cliDoc(helm, { ...baseInputs(ns), 'lock-wait': '3s' });
+    expect(Date.now() - waitedFrom).toBeGreaterThanOrEqual(3000);
+    expect(second.doc.exitCode).toBe(3);
+    expect(second.doc.error?.code).toBe('RELEASE_LOCKED');
+    expect(second.doc.error?.message).toContain(holder?.id ?? 'a run id');
+    first.child.kill('SIGTERM');
+    expect((await first.done).exitCode).toBe(1);
+  });
+
+  it('bad input: every problem named, exit 2, and nothing in the cluster changed', { timeout: 60_000 }, async () => {
+    const helm = sb.env.HELM4 as string;
+    const ns = await newNamespace('bad-input');
+    const notYaml = path.join(dir, 'not-yaml.yaml');
+    writeFileSync(notYaml, 'replicas: [1\n');
+    const bad = await cliDoc(helm, {
+      release: 'Bad_Release',
+      namespace: ns,
+      chart: path.join(dir, 'no-such-chart'),
+      'values-files': notYaml,
+      strategy: 'blue-green',
+      kubeconfig: path.join(dir, 'no-such-kubeconfig'),
+      image: '127.0.0.1:5443/slipway/demo:1.0.0',
+    });
+    expect(bad.doc.exitCode).toBe(2);
+    const named = (bad.doc.problems ?? []).map((problem) => problem.input);
+    expect(bad.stderr).toMatch(/release/);
+    for (const input of ['release', 'chart', 'values-files', 'strategy', 'kubeconfig', 'image'])
+      expect(`${bad.stderr}${JSON.stringify(bad.doc)}`).toContain(`'${input}'`);
+    expect(named.length === 0 || named.includes('release')).toBe(true);
+
+    // A chart that does not render: exit 2 naming the chart, and no Lease, no journal, no release.
+    const broken = path.join(dir, 'broken-chart');
+    await runOk(sb, 'cp', ['-r', chartDir, broken]);
+    writeFileSync(path.join(broken, 'templates', 'broken.yaml'), '{{ .Values.nope.missing }}\n');
+    const unrendered = await cliDoc(helm, { ...baseInputs(ns), chart: broken });
+    expect(unrendered.doc.exitCode).toBe(2);
+    expect(JSON.stringify(unrendered.doc)).toMatch(/chart.*does not render/);
+    expect(await kubectl(sb, ['get', 'leases,configmaps,secrets', '-n', ns, '-o', 'name'])).not.toMatch(/slipway-release|slipway-journal|sh\.helm\.release/);
+  });
+
+  it('policy gate: a chart running as root with no limits fails before the cluster changes; with an ignore file it deploys', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM3 as string;
+    const ns = await newNamespace('policy');
+    const rootChart = path.join(chartDir, '..', 'slipway-root');
+    const blocked = await cliDoc(helm, { ...baseInputs(ns, 'web'), chart: rootChart, 'image-values': 'image.repository=repository\nimage.tag=tag@digest' });
+    expect(blocked.doc.exitCode, blocked.stderr).toBe(1);
+    expect(blocked.doc.outputs).toMatchObject({ result: 'not-deployed', revision: '' });
+    expect(blocked.doc.outputs.reason).toMatch(/^policy gate: HIGH\+>0 broken/);
+    expect(blocked.stderr).toMatch(/KSV-0014|KSV-0118/);
+    expect(await kubectl(sb, ['get', 'leases,configmaps,secrets', '-n', ns, '-o', 'name'])).not.toMatch(/slipway-release|slipway-journal|sh\.helm\.release/);
+
+    const ignoreFile = path.join(dir, 'root.trivyignore');
+    writeFileSync(ignoreFile, '# the root chart is a fixture: it writes to its image\nKSV-0014\nKSV-0118\n');
+    const allowed = await cliDoc(helm, { ...baseInputs(ns, 'web'), chart: rootChart, 'policy-ignore-file': ignoreFile });
+    expect(allowed.doc.exitCode, allowed.stderr).toBe(0);
+    expect(allowed.doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });
+  });
+
+  it('Azure Pipelines and GitHub hosts: healthy deploy exits 0, crash-loop rolls back with exit 1', { timeout: 180_000 }, async () => {
+    const helm = sb.env.HELM4 as string;
+    const ns = await newNamespace('hosts');
+    const azure = await runAzureTask(hosts.azure.deploy.main, baseInputs(ns), toolEnv(sb, helm));
+    expect(azure.result, azure.stdout).toBe('Succeeded');
+    expect(azure.outputs).toMatchObject({ result: 'deployed', revision: '1' });
+    const job = new GitHubJob({ ...baseInputs(ns), set: 'failureMode=crashloop' }, toolEnv(sb, helm));
+    const main = await job.main(hosts.github.deploy.main).done;
+    expect(main.exitCode, main.stdout).toBe(1);
+    expect(job.outputs).toMatchObject({ result: 'rolled-back', 'rolled-back-to': '1' });
+    expect(job.summary).toMatch(/CrashLoopBackOff/);
+    const post = await job.post(hosts.github.deploy.post).done;
+    expect(post.exitCode).toBe(0);
+  });
+});
