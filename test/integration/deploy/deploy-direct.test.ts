@@ -110,23 +110,19 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
 
       // 3: crash-looping pods. Slipway sees the CrashLoopBackOff and goes back to 1, not to the failed 2.
       const started = Date.now();
-      const firstCrash = waitFor(
-        'a CrashLoopBackOff in the API',
-        async () => {
-          const pods = await kubectlJson<{ items: Array<{ status?: { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> } }> }>(sb, [
-            'get',
-            'pods',
-            '-n',
-            ns,
-            '-l',
-            'sandbox.slipway.dev/failure-mode=crashloop',
-          ]);
-          return pods.items.some((pod) => pod.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')) ? Date.now() : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 100 },
+      // A watch of the API of its own (kubectl --watch, streaming), so the moment it first shows a
+      // CrashLoopBackOff is known to within milliseconds, not a polling interval.
+      const watcher = start(
+        sb.env.KUBECTL ?? 'kubectl',
+        ['--kubeconfig', sb.env.KUBECONFIG as string, 'get', 'pods', '-n', ns, '-l', 'sandbox.slipway.dev/failure-mode=crashloop', '--watch', '-o', 'json'],
+        toolEnv(sb, helm),
+      );
+      const firstCrash = new Promise<number>((resolve) =>
+        watcher.child.stdout?.on('data', (chunk: Buffer) => chunk.includes('CrashLoopBackOff') && resolve(Date.now())),
       );
       const crashing = await cliDoc(helm, { ...baseInputs(ns), set: 'failureMode=crashloop\nversion=v3' });
       const crashSeenAt = await firstCrash;
+      watcher.child.kill();
       expect(crashing.doc.exitCode, crashing.stderr).toBe(1);
       expect(crashing.doc.outputs).toMatchObject({ result: 'rolled-back', 'deployed-revision': '3', 'rolled-back-to': '1' });
       expect(crashing.doc.outputs.reason).toMatch(/^Deployment\/demo-slipway-demo pod demo-slipway-demo-[a-z0-9-]+ container app: CrashLoopBackOff/);

@@ -35,8 +35,8 @@ export type DeployObservation =
   | { kind: 'uninstalled' }
   | { kind: 'rollback-failed'; reason: string };
 
+/** What to do next. The upgrade itself is where every deploy starts, so no action asks for it. */
 export type DeployAction =
-  | { kind: 'upgrade' }
   | { kind: 'verify'; revision: number }
   /** The one rollback: to the newest good revision other than `exclude`, or uninstall when there is none. */
   | { kind: 'roll-back'; reason: string; exclude: number[]; uninstallIfNone: boolean }

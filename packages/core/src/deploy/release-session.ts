@@ -78,7 +78,10 @@ export async function openReleaseSession(target: ReleaseTarget, deps: StepDeps, 
     sleep: deps.sleep,
     log: (message) => deps.log.info(message),
   });
-  deps.log.info(`locked release ${target.release} for ${options.purpose} (Lease slipway-release-${target.release})`);
+  deps.log.info(`locked release ${target.release} for ${options.purpose} (Lease ${lease.name})`);
+  // Renewal failed for longer than the Lease lasts (the API server unreachable, or another run took it
+  // over): say so at once; whatever this run does next may now race that run.
+  void lease.lost.then((error) => deps.log.warning(`the release's Lease was lost: ${error.message}`));
   try {
     const store = new ReleaseJournalStore(api, target.namespace, target.release);
     const previous = await JournalKeeper.previous(store, (message) => deps.log.warning(message));
@@ -108,7 +111,7 @@ export async function openReleaseSession(target: ReleaseTarget, deps: StepDeps, 
         try {
           await lease.release();
         } catch (error) {
-          deps.log.warning(`could not release the Lease of ${target.release} (it expires by itself in ${leaseDurationSeconds} s): ${String(error)}`);
+          deps.log.warning(`could not release the Lease ${lease.name} (it expires by itself in ${leaseDurationSeconds} s): ${String(error)}`);
         }
       },
     };

@@ -1,4 +1,4 @@
-import { isPendingHelmStatus } from '../tools/helm-parsers.ts';
+import { isPendingHelmStatus, type HelmHistoryEntry } from '../tools/helm-parsers.ts';
 import { formatRun } from './run-identity.ts';
 import { isUnfinished } from './deploy-journal.ts';
 import type { ReleaseSession } from './release-session.ts';
@@ -22,11 +22,12 @@ export interface RepairReport {
 export async function repairPendingRelease(
   session: ReleaseSession,
   options: { deadline: number; watchTimeoutMs: number; maxRestarts: number },
-): Promise<RepairReport | undefined> {
+): Promise<{ report: RepairReport | undefined; history: HelmHistoryEntry[] | undefined }> {
   const { deps, target } = session;
   const history = await readHistory(session);
   const current = currentRevision(history);
-  if (!current) return undefined;
+  // The history as read, for the upgrade that follows; undefined once a repair has changed it.
+  if (!current) return { report: undefined, history };
   const previous = session.previous;
   // Named only when Slipway's journal shows that run stopped halfway; a plain `helm` killed mid-upgrade leaves no journal entry.
   const leftBy =
@@ -34,7 +35,7 @@ export async function repairPendingRelease(
       ? ` (left by ${formatRun(previous.run)}, ${previous.phase} since ${previous.updatedAt})`
       : '';
   const unverified = previous && isUnfinished(previous) && previous.deployedRevision === current.revision && current.status === 'deployed';
-  if (!isPendingHelmStatus(current.status) && !unverified) return undefined;
+  if (!isPendingHelmStatus(current.status) && !unverified) return { report: undefined, history };
 
   const what = isPendingHelmStatus(current.status)
     ? `revision ${current.revision} was ${current.status}`
@@ -57,5 +58,5 @@ export async function repairPendingRelease(
         : outcome.reason;
   const description = `${what}${leftBy}: ${done}`;
   deps.log.info(`repaired: ${description}`);
-  return { description };
+  return { report: { description }, history: undefined };
 }

@@ -1,5 +1,6 @@
 import { describeError, ExecError } from '../errors/index.ts';
 import type { HelmChartRef } from '../tools/helm-args.ts';
+import type { HelmHistoryEntry } from '../tools/helm-parsers.ts';
 import { decide, initialDeployState, type DeployAction, type DeployObservation, type DeployResult, type DeployState } from './deploy-machine.ts';
 import type { WorkloadRef } from './health/rendered-workloads.ts';
 import { startRolloutWatch, type RolloutVerdict } from './health/rollout-watch.ts';
@@ -56,14 +57,14 @@ export interface DirectDeployOutcome {
  * watch's verdict and the cancel signal into observations, feeds them to `decide`, records each
  * transition in the journal and the log, and carries out the actions.
  */
-export async function runDirectDeploy(session: ReleaseSession, plan: DirectDeployPlan): Promise<DirectDeployOutcome> {
+export async function runDirectDeploy(session: ReleaseSession, plan: DirectDeployPlan, history?: readonly HelmHistoryEntry[]): Promise<DirectDeployOutcome> {
   const { deps, target } = session;
   const timeline: TimelineEntry[] = [];
   const note = (message: string) => {
     timeline.push({ at: deps.now(), message });
     deps.log.info(`deploy: ${message}`);
   };
-  const fromRevision = currentRevision(await readHistory(session))?.revision;
+  const fromRevision = currentRevision(history ?? (await readHistory(session)))?.revision;
   let state: DeployState = initialDeployState(fromRevision);
   const outcome: Omit<DirectDeployOutcome, 'result' | 'timeline'> = {
     fromRevision,
@@ -109,9 +110,6 @@ export async function runDirectDeploy(session: ReleaseSession, plan: DirectDeplo
         break;
       case 'finish':
         pending = [];
-        break;
-      case 'upgrade':
-        // The upgrade runs before the loop; the direct strategy never asks for a second one.
         break;
     }
   }

@@ -159,4 +159,14 @@ describe('runPolicyGate', () => {
     expect((error as Error).message).toContain(message);
     expect(leftovers()).toEqual([]);
   });
+
+  it("judges Trivy's default-namespace check (KSV-0110) against the namespace Helm installs into", async () => {
+    const inDefault = await gate(fakeTrivy(), { namespace: 'default' });
+    const inTeam = await gate(fakeTrivy(), { namespace: 'team-a' });
+    const unset = await gate(fakeTrivy());
+    expect(inDefault.result.findings.map((finding) => finding.id)).toContain('KSV-0110');
+    expect(unset.result.findings.map((finding) => finding.id)).toContain('KSV-0110');
+    expect(inTeam.result.findings.map((finding) => finding.id)).not.toContain('KSV-0110');
+    expect(inTeam.result.findings).toHaveLength(inDefault.result.findings.length - 1);
+  });
 });

@@ -32,6 +32,11 @@ export interface PolicyGateOptions {
   artifact?: string;
   /** The cluster's version (`v1.33.4`), for the checks of deprecated APIs. */
   kubeVersion?: string;
+  /**
+   * The release's namespace: Helm installs objects that name none there, so Trivy's "default namespace"
+   * check (KSV-0110), which sees no `metadata.namespace`, is not true of them unless it is `default`.
+   */
+  namespace?: string;
   /** Reports to write, by format; the markdown is also returned as `summaryMarkdown`. */
   reports?: PolicyGateReportRequest;
 }
@@ -67,7 +72,8 @@ export async function runPolicyGate(options: PolicyGateOptions, log: PolicyGateL
   const work = await mkdtemp(path.join(options.tempDir, 'slipway-policy-gate-'));
   try {
     if (documents.length > 0) scanned = await scanManifestDocuments(documents, { ...options, workDir: work });
-    const summary = summarisePolicyGate(scanned ? collectMisconfigFindings(scanned.report, documents) : { findings: [], unscanned: [], scanned: 0 }, {
+    const collected = scanned ? collectMisconfigFindings(scanned.report, documents) : { findings: [], unscanned: [], scanned: 0 };
+    const summary = summarisePolicyGate(withoutInstallNamespaceFindings(collected, documents, options.namespace), {
       failOn: options.failOn,
       ignoreRules: options.ignoreRules ?? [],
       now: options.now(),
@@ -83,6 +89,20 @@ export async function runPolicyGate(options: PolicyGateOptions, log: PolicyGateL
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Trivy's check that an object is not in the `default` namespace. */
+const defaultNamespaceCheck = 'KSV-0110';
+
+/** Drops KSV-0110 for objects that name no namespace when Helm installs them into another one. */
+function withoutInstallNamespaceFindings<T extends { findings: Array<{ id: string; target: string }> }>(
+  collected: T,
+  documents: readonly ManifestDocument[],
+  namespace: string | undefined,
+): T {
+  if (namespace === undefined || namespace === 'default') return collected;
+  const unnamespaced = new Set(documents.filter((document) => document.object && document.object.namespace === undefined).map((document) => document.file));
+  return { ...collected, findings: collected.findings.filter((finding) => !(finding.id === defaultNamespaceCheck && unnamespaced.has(finding.target))) };
 }
 
 export interface ManifestScanOptions extends Pick<PolicyGateOptions, 'trivy' | 'timeoutMs' | 'signal' | 'kubeVersion'> {

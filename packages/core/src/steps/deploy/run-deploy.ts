@@ -62,6 +62,8 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
             ignoreRules: gate.ignoreRules,
             trivy: new Trivy(deps.runner),
             tempDir: scratch,
+            namespace: target.namespace,
+            artifact: `release ${target.release} (chart ${describeChart(inputs.chart)})`,
             timeoutMs: 300_000,
             signal: deps.signal,
             now: deps.now,
@@ -77,23 +79,28 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
     const session = await openReleaseSession(target, deps, { operation: 'deploy', purpose: `deploy by ${formatRun(deps.run)}`, helm });
     try {
       saveDeployState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
-      const repaired = await repairPendingRelease(session, {
+      const repair = await repairPendingRelease(session, {
         deadline: Date.now() + inputs.timeoutMs,
         watchTimeoutMs: inputs.timeoutMs,
         maxRestarts: inputs.maxRestarts,
       });
-      const deploy = await runDirectDeploy(session, {
-        chart: inputs.chart,
-        valuesFiles,
-        set: inputs.set,
-        createNamespace: inputs.createNamespace,
-        historyMax: inputs.historyMax,
-        description: inputs.description ?? `slipway deploy by ${formatRun(deps.run)}`,
-        workloads,
-        timeoutMs: inputs.timeoutMs,
-        stableForMs: inputs.stableForMs,
-        maxRestarts: inputs.maxRestarts,
-      });
+      const repaired = repair.report;
+      const deploy = await runDirectDeploy(
+        session,
+        {
+          chart: inputs.chart,
+          valuesFiles,
+          set: inputs.set,
+          createNamespace: inputs.createNamespace,
+          historyMax: inputs.historyMax,
+          description: inputs.description ?? `slipway deploy by ${formatRun(deps.run)}`,
+          workloads,
+          timeoutMs: inputs.timeoutMs,
+          stableForMs: inputs.stableForMs,
+          maxRestarts: inputs.maxRestarts,
+        },
+        repair.history,
+      );
       return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired, deploy });
     } finally {
       await session.close();
@@ -101,6 +108,12 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+function describeChart(chart: DeployInputs['chart']): string {
+  if (chart.kind === 'path') return path.basename(chart.path);
+  if (chart.kind === 'oci') return `${chart.reference}${chart.version ? ` ${chart.version}` : ''}`;
+  return `${chart.chart} ${chart.version} from ${chart.repoUrl}`;
 }
 
 /**
