@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chartDir, describeSandbox, kubectl, kubectlJson, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
+import { chartDir, describeSandbox, entraToken, httpsCall, kubectl, kubectlJson, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
 import { bundleDeployHosts, cliArgs, GitHubJob, runAzureTask, start, toolEnv, type DeployHosts } from './deploy-hosts.ts';
 
 interface HistoryEntry {
@@ -255,6 +257,99 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
     expect(await kubectl(sb, ['get', 'leases,configmaps,secrets', '-n', ns, '-o', 'name'])).not.toMatch(/slipway-release|slipway-journal|sh\.helm\.release/);
   });
 
+  it('a chart from ACR (oci://, the shared Azure sign-in exchanged for an ACR token, into a private registry config)', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM4 as string;
+    const ns = await newNamespace('oci-chart');
+    const doubles = JSON.parse(readFileSync(sb.env.AZURE_DOUBLES_JSON as string, 'utf8')) as {
+      tenantId: string;
+      authorityHost: string;
+      registry: { loginServer: string };
+      apps: Array<{ name: string; clientId: string; secrets: string[] }>;
+    };
+    const ci = doubles.apps.find((app) => app.name === 'ci');
+    if (!ci?.secrets[0]) throw new Error('the doubles describe no ci app with a secret');
+    const registry = doubles.registry.loginServer;
+    // Publish the chart as a release pipeline would: `helm package`, then `helm push` with an ACR token.
+    const published = mkdtempSync(path.join(dir, 'oci-'));
+    const helmEnv = { ...toolEnv(sb, helm), HELM_REGISTRY_CONFIG: path.join(published, 'registry.json') };
+    await start(helm, ['package', chartDir, '-d', published], helmEnv).done;
+    // ACR's documented exchange: an Entra token for ACR's audience becomes a refresh token, the password of the all-zero user.
+    const entra = await entraToken(sb, { clientId: ci.clientId, clientSecret: ci.secrets[0], scope: 'https://containerregistry.azure.net/.default' });
+    const exchange = await httpsCall(`https://${registry}/oauth2/exchange`, {
+      ca: readFileSync(sb.env.SANDBOX_CA_CERT as string, 'utf8'),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'access_token', service: registry, tenant: doubles.tenantId, access_token: entra.accessToken }).toString(),
+    });
+    expect(exchange.status, exchange.text).toBe(200);
+    const credentials = { username: '00000000-0000-0000-0000-000000000000', password: (exchange.json() as { refresh_token: string }).refresh_token };
+    const login = await start(helm, ['registry', 'login', registry, '--username', credentials.username, '--password-stdin'], helmEnv, credentials.password)
+      .done;
+    expect(login.exitCode, login.stderr).toBe(0);
+    const push = await start(helm, ['push', path.join(published, 'slipway-demo-0.1.0.tgz'), `oci://${registry}/helm`], helmEnv).done;
+    expect(push.exitCode, push.stderr).toBe(0);
+
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const deployed = await start(
+      process.execPath,
+      [
+        hosts.cli,
+        ...cliArgs('deploy', {
+          ...baseInputs(ns),
+          chart: `oci://${registry}/helm/slipway-demo`,
+          'chart-version': '0.1.0',
+          'chart-registry-auth': 'azure',
+          auth: 'client-secret',
+          'tenant-id': doubles.tenantId,
+          'client-id': ci.clientId,
+          'authority-host': doubles.authorityHost,
+        }),
+      ],
+      { ...toolEnv(sb, helm), HOME: home, SLIPWAY_CLIENT_SECRET: ci.secrets[0] },
+    ).done;
+    const doc = JSON.parse(deployed.stdout) as CliDocument;
+    expect(doc.exitCode, deployed.stderr).toBe(0);
+    expect(doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });
+    expect(deployed.stderr).toContain(`signing in to ${registry}`);
+    expect(deployed.stderr).not.toContain(credentials.password);
+    // The login went to the run's own registry config, never to the user's.
+    expect(existsSync(path.join(home, '.config', 'helm', 'registry', 'config.json'))).toBe(false);
+  });
+
+  it('a chart from a classic repository (index.yaml over HTTPS), pinned by chart-version, with no `helm repo add`', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM3 as string;
+    const ns = await newNamespace('repo-chart');
+    const repoDir = mkdtempSync(path.join(dir, 'repo-'));
+    expect((await start(helm, ['package', chartDir, '-d', repoDir], toolEnv(sb, helm)).done).exitCode).toBe(0);
+    const server = createHttpsServer(
+      { cert: readFileSync(sb.env.SANDBOX_TLS_CERT as string), key: readFileSync(sb.env.SANDBOX_TLS_KEY as string) },
+      (request, response) => {
+        const file = path.join(repoDir, path.basename(request.url ?? '/'));
+        if (!existsSync(file)) return void response.writeHead(404).end();
+        response.writeHead(200).end(readFileSync(file));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/charts`;
+      expect((await start(helm, ['repo', 'index', repoDir, '--url', url], toolEnv(sb, helm)).done).exitCode).toBe(0);
+      const home = mkdtempSync(path.join(dir, 'home-'));
+      const deployed = await start(
+        process.execPath,
+        [hosts.cli, ...cliArgs('deploy', { ...baseInputs(ns), chart: 'slipway-demo', 'chart-repo': url, 'chart-version': '0.1.0' })],
+        { ...toolEnv(sb, helm), HOME: home },
+      ).done;
+      const doc = JSON.parse(deployed.stdout) as CliDocument;
+      expect(doc.exitCode, deployed.stderr).toBe(0);
+      expect(doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });
+      expect(deployed.stderr).toContain(`--repo ${url} --version 0.1.0`);
+      // No repository was added to the user's Helm configuration.
+      expect(existsSync(path.join(home, '.config', 'helm', 'repositories.yaml'))).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+
   it('policy gate: a chart running as root with no limits fails before the cluster changes; with an ignore file it deploys', { timeout: 120_000 }, async () => {
     const helm = sb.env.HELM3 as string;
     const ns = await newNamespace('policy');
@@ -273,18 +368,52 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
     expect(allowed.doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });
   });
 
-  it('Azure Pipelines and GitHub hosts: healthy deploy exits 0, crash-loop rolls back with exit 1', { timeout: 180_000 }, async () => {
+  for (const host of ['azure-pipelines', 'github'] as const) {
+    it(`${host}: a healthy deploy exits 0; a crash-looping one rolls back with exit 1 and says why in the summary`, { timeout: 180_000 }, async () => {
+      const helm = sb.env.HELM4 as string;
+      const ns = await newNamespace(host === 'github' ? 'gh-hosts' : 'ado-hosts');
+      const run = async (inputs: Record<string, string>) => {
+        if (host === 'azure-pipelines') {
+          const task = await runAzureTask(hosts.azure.deploy.main, inputs, toolEnv(sb, helm));
+          // Task outputs are the camelCase of the action's (deployed-revision -> deployedRevision).
+          const outputs = Object.fromEntries(
+            Object.entries(task.outputs).map(([name, value]) => [name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), value]),
+          );
+          return { exitCode: task.exitCode, log: task.stdout, outputs, summary: task.stdout };
+        }
+        const job = new GitHubJob(inputs, toolEnv(sb, helm));
+        const main = await job.main(hosts.github.deploy.main).done;
+        const post = await job.post(hosts.github.deploy.post).done;
+        expect(post.exitCode, post.stdout).toBe(0);
+        return { exitCode: main.exitCode, log: main.stdout, outputs: job.outputs, summary: job.summary };
+      };
+      const healthy = await run({ ...baseInputs(ns), set: 'version=v1' });
+      expect(healthy.exitCode, healthy.log).toBe(0);
+      expect(healthy.outputs).toMatchObject({ result: 'deployed', revision: '1' });
+      const crashing = await run({ ...baseInputs(ns), set: 'failureMode=crashloop' });
+      expect(crashing.exitCode, crashing.log).toBe(1);
+      expect(crashing.outputs).toMatchObject({ result: 'rolled-back', 'deployed-revision': '2', 'rolled-back-to': '1' });
+      expect(crashing.outputs.reason).toMatch(/container app: CrashLoopBackOff/);
+      if (host === 'github') expect(crashing.summary).toMatch(/\| Deployment\/demo-slipway-demo \| demo-slipway-demo-\S+ \| app \| CrashLoopBackOff \|/);
+    });
+  }
+
+  it('Azure Pipelines cancel (SIGINT to the task mid-watch): rolled back, the task fails', { timeout: 120_000 }, async () => {
     const helm = sb.env.HELM4 as string;
-    const ns = await newNamespace('hosts');
-    const azure = await runAzureTask(hosts.azure.deploy.main, baseInputs(ns), toolEnv(sb, helm));
-    expect(azure.result, azure.stdout).toBe('Succeeded');
-    expect(azure.outputs).toMatchObject({ result: 'deployed', revision: '1' });
-    const job = new GitHubJob({ ...baseInputs(ns), set: 'failureMode=crashloop' }, toolEnv(sb, helm));
-    const main = await job.main(hosts.github.deploy.main).done;
-    expect(main.exitCode, main.stdout).toBe(1);
-    expect(job.outputs).toMatchObject({ result: 'rolled-back', 'rolled-back-to': '1' });
-    expect(job.summary).toMatch(/CrashLoopBackOff/);
-    const post = await job.post(hosts.github.deploy.post).done;
-    expect(post.exitCode).toBe(0);
+    const ns = await newNamespace('ado-cancel');
+    expect((await cliDoc(helm, baseInputs(ns))).doc.exitCode).toBe(0);
+    const inputs = { ...baseInputs(ns), set: 'failureMode=never-ready', timeout: '120s' };
+    const taskEnv: Record<string, string> = { AGENT_TEMPDIRECTORY: mkdtempSync(path.join(dir, 'ado-')), BUILD_BUILDID: '4242', ...toolEnv(sb, helm) };
+    for (const [name, value] of Object.entries(inputs)) taskEnv[`INPUT_${name.toUpperCase()}`] = value;
+    const task = start(process.execPath, [hosts.azure.deploy.main], taskEnv);
+    await waitFor('the watch to start', async () => ((await journal(ns))?.phase === 'verifying' ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    const cancelledAt = Date.now();
+    task.child.kill('SIGINT');
+    const outcome = await task.done;
+    expect(outcome.endedAt - cancelledAt).toBeLessThan(10_000);
+    expect(outcome.stdout).toMatch(/##vso\[task\.complete result=Failed;\]/);
+    expect(outcome.stdout).toContain('rolled back to revision 1');
+    expect((await journal(ns))?.phase).toBe('rolled-back');
+    expect((await history(helm, ns)).at(-1)).toMatchObject({ revision: 3, status: 'deployed' });
   });
 });

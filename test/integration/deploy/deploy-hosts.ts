@@ -61,8 +61,9 @@ export interface Started {
   done: Promise<ProcessOutcome & { endedAt: number }>;
 }
 
-export function start(file: string, args: string[], env: Record<string, string>): Started {
-  const child = spawn(file, args, { cwd: repoRoot, env: { HOME: process.env.HOME ?? '/root', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(file: string, args: string[], env: Record<string, string>, stdin = ''): Started {
+  const child = spawn(file, args, { cwd: repoRoot, env: { HOME: process.env.HOME ?? '/root', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin?.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => (stdout += chunk));

@@ -8,6 +8,7 @@ import {
   ParseError,
   parseHelmHistory,
   parseHelmStatus,
+  parseHelmTemplateOutput,
   parseHelmValues,
   parseHelmVersion,
   parseToolVersion,
@@ -146,5 +147,20 @@ describe('lastGoodRevision', () => {
     ['empty history', [], undefined],
   ])('%s', (_name, entries, expected) => {
     expect(lastGoodRevision(entries)).toBe(expected);
+  });
+});
+
+describe('parseHelmTemplateOutput', () => {
+  it('drops the Pulled/Digest lines Helm 4 prints on stdout for an OCI chart (real output), keeping the manifest', () => {
+    const stdout = readFileSync(path.join(fixtures, 'helm4-template-oci.txt'), 'utf8');
+    const manifest = parseHelmTemplateOutput(stdout);
+    expect(stdout.split('\n')[0]).toMatch(/^Pulled: /);
+    expect(manifest.startsWith('---\n# Source: slipway-demo/templates/service.yaml\n')).toBe(true);
+    expect(manifest.length).toBe(stdout.length - stdout.indexOf('---'));
+  });
+
+  it('leaves a manifest without them unchanged, even one whose values mention Digest:', () => {
+    const manifest = '---\n# Source: x/templates/cm.yaml\ndata:\n  note: "Digest: abc"\n';
+    expect(parseHelmTemplateOutput(manifest)).toBe(manifest);
   });
 });

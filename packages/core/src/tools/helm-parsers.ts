@@ -156,3 +156,15 @@ export function lastGoodRevision(history: readonly HelmHistoryEntry[]): number |
   }
   return best;
 }
+
+/**
+ * The manifest in `helm template`'s stdout. Helm 4 prints `Pulled: <ref>` and `Digest: <digest>` on
+ * stdout, before the manifest, when it pulls an OCI chart (recorded in
+ * test/fixtures/helm/helm4-template-oci.txt); Helm 3 prints them on stderr. They are not YAML documents.
+ */
+export function parseHelmTemplateOutput(stdout: string): string {
+  const lines = stdout.split('\n');
+  let start = 0;
+  while (start < lines.length && /^(Pulled|Digest): \S+$/.test(lines[start] ?? '')) start += 1;
+  return lines.slice(start).join('\n');
+}

@@ -23,6 +23,7 @@ import {
 import {
   parseHelmHistory,
   parseHelmStatus,
+  parseHelmTemplateOutput,
   parseHelmValues,
   parseHelmVersion,
   type HelmHistoryEntry,
@@ -149,7 +150,7 @@ export class Helm extends CliTool<HelmVersion> {
 
   /** The chart rendered with the given values (multi-document YAML), the release untouched. */
   async template(options: HelmTemplateOptions): Promise<string> {
-    return (await this.run(buildHelmTemplateArgs(options), { timeoutMs: readTimeoutMs })).stdout;
+    return parseHelmTemplateOutput((await this.run(buildHelmTemplateArgs(options), { timeoutMs: readTimeoutMs })).stdout);
   }
 
   /** Signs in to an OCI registry for charts; the password goes on stdin and is redacted from every log. */

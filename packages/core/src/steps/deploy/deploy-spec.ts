@@ -77,6 +77,15 @@ export const deploySpec = {
       description: 'An https:// chart repository (index.yaml) holding `chart`; no `helm repo add` needed.',
     },
     {
+      name: 'chart-registry-auth',
+      type: 'enum',
+      group: 'chart',
+      default: 'auto',
+      allowed: ['auto', 'azure', 'none'],
+      description:
+        'How Helm signs in to the registry of an oci:// chart. azure: the Azure inputs below, exchanged for an ACR refresh token (the same sign-in as push); none: anonymous; auto: azure for *.azurecr.* registries, else none.',
+    },
+    {
       name: 'values-files',
       type: 'lines',
       group: 'chart',

@@ -33,7 +33,11 @@ export function validateDeployInputs(values: DeployInputValues, context: Validat
   const target = validateReleaseTarget(values, context);
   const chart = resolveChart(values, context);
   const chartRegistry = chart?.kind === 'oci' ? new URL(chart.reference.replace(/^oci:/, 'https:')).host : undefined;
-  const signIn = chartRegistry !== undefined && isAcrLoginServer(chartRegistry);
+  const registryAuth = values.chartRegistryAuth === 'auto' ? (chartRegistry && isAcrLoginServer(chartRegistry) ? 'azure' : 'none') : values.chartRegistryAuth;
+  if (values.chartRegistryAuth === 'azure' && chart !== undefined && chart.kind !== 'oci') {
+    problems.add('chart-registry-auth', 'azure applies to an oci:// chart only');
+  }
+  const signIn = chartRegistry !== undefined && registryAuth === 'azure';
   const auth = validateAzureAuth(values, context, { signIn });
 
   const valuesFiles = values.valuesFiles.map((file, index) => checkValuesFile(file, index, context));
