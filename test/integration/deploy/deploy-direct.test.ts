@@ -350,6 +350,31 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
     }
   });
 
+  it('namespaces: created with create-namespace before the Lease goes in; a missing one is named (exit 3); server-side true on Helm 3 is exit 2', {
+    timeout: 90_000,
+  }, async () => {
+    const helm3 = sb.env.HELM3 as string;
+    const missing = uniqueName('no-such-ns');
+    const absent = await cliDoc(helm3, { ...baseInputs(missing) });
+    expect(absent.doc.exitCode).toBe(3);
+    expect(absent.doc.error).toMatchObject({ code: 'NAMESPACE_NOT_FOUND', message: `namespace '${missing}' does not exist in the cluster` });
+
+    const ns = uniqueName('create-ns');
+    namespaces.push(ns);
+    const created = await cliDoc(helm3, { ...baseInputs(ns), 'create-namespace': 'true' });
+    expect(created.doc.exitCode, created.stderr).toBe(0);
+    expect(created.doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });
+    expect(created.stderr).toContain(`creating namespace ${ns}`);
+
+    const serverSide = await cliDoc(helm3, { ...baseInputs(ns), 'server-side': 'true' });
+    expect(serverSide.doc.exitCode).toBe(2);
+    expect(serverSide.stderr).toMatch(/server-side.*true needs Helm 4/);
+    expect((await history(helm3, ns)).length).toBe(1);
+    const helm4 = await cliDoc(sb.env.HELM4 as string, { ...baseInputs(ns), 'server-side': 'true', set: 'version=v2' });
+    expect(helm4.doc.exitCode, helm4.stderr).toBe(0);
+    expect(helm4.stderr).toContain('--server-side=true');
+  });
+
   it('policy gate: a chart running as root with no limits fails before the cluster changes; with an ignore file it deploys', { timeout: 120_000 }, async () => {
     const helm = sb.env.HELM3 as string;
     const ns = await newNamespace('policy');

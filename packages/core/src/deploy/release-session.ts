@@ -1,4 +1,7 @@
+import { ExitCode } from '../errors/exit-codes.ts';
+import { SlipwayError } from '../errors/index.ts';
 import { KubeApi } from '../k8s/kube-api.ts';
+import { KubeApiError } from '../k8s/kube-api-error.ts';
 import { acquireReleaseLease, type ReleaseLease } from '../k8s/release-lease.ts';
 import { ReleaseJournalStore } from '../k8s/release-journal-store.ts';
 import type { StepDeps } from '../steps/framework/step-deps.ts';
@@ -43,6 +46,8 @@ export interface OpenReleaseSessionOptions {
   helm?: Helm;
   /** Carry on the journal when the previous one is this run's own (the post phase finishing the main phase's work). */
   continueJournal?: boolean;
+  /** Create the release's namespace when it does not exist (deploy's `create-namespace`), before the Lease goes in it. */
+  createNamespace?: boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ export async function openReleaseSession(target: ReleaseTarget, deps: StepDeps, 
   await helm.version();
   const steadyHelm = helm.withRunner(deps.runner.withSignal(undefined));
 
+  await ensureNamespace(api, target.namespace, options.createNamespace === true, deps);
   const lease = await acquireReleaseLease(api, {
     namespace: target.namespace,
     release: target.release,
@@ -118,5 +124,35 @@ export async function openReleaseSession(target: ReleaseTarget, deps: StepDeps, 
   } catch (error) {
     await lease.release().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * The Lease and the journal live in the release's namespace, so it must exist before Helm would create
+ * it: created here with `create-namespace` (what `helm --create-namespace` would do, a moment earlier),
+ * otherwise its absence is said plainly instead of as a 404 on a Lease.
+ */
+async function ensureNamespace(api: KubeApi, namespace: string, create: boolean, deps: StepDeps): Promise<void> {
+  try {
+    await api.request(`GET namespace ${namespace}`, (c, o) => c.core.readNamespace({ name: namespace }, o));
+    return;
+  } catch (error) {
+    // Allowed to work in the namespace but not to read namespaces (RBAC scoped to it): go on.
+    if (!(error instanceof KubeApiError) || error.status !== 404) {
+      if (error instanceof KubeApiError && error.status === 403) return;
+      throw error;
+    }
+  }
+  if (!create) {
+    throw new SlipwayError('NAMESPACE_NOT_FOUND', `namespace '${namespace}' does not exist in the cluster`, ExitCode.environment, {
+      hint: 'create it first, or set create-namespace: true',
+    });
+  }
+  deps.log.info(`creating namespace ${namespace}`);
+  try {
+    await api.request(`POST namespace ${namespace}`, (c, o) => c.core.createNamespace({ body: { metadata: { name: namespace } } }, o));
+  } catch (error) {
+    // Created by someone else in between: that is all that was wanted.
+    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
   }
 }

@@ -21,6 +21,8 @@ export interface DirectDeployPlan {
   set: Readonly<Record<string, string>>;
   createNamespace: boolean;
   historyMax: number;
+  /** Helm 4's `--server-side`; `auto` leaves Helm's own default. */
+  serverSide?: 'auto' | 'true' | 'false' | undefined;
   description: string;
   caFile?: string | undefined;
   /** The workloads of the chart rendered with these values (hook Jobs included). */
@@ -168,6 +170,7 @@ async function upgradeAndWatchHooks(
         createNamespace: plan.createNamespace,
         historyMax: plan.historyMax,
         description: plan.description,
+        ...(plan.serverSide && plan.serverSide !== 'auto' ? { serverSide: plan.serverSide } : {}),
         timeoutMs: plan.timeoutMs,
         ...(plan.caFile ? { caFile: plan.caFile } : {}),
       },

@@ -68,6 +68,7 @@ export const errorCodes = {
   },
   INTERNAL: { exitCode: ExitCode.environment, meaning: 'a Slipway bug: an invariant did not hold' },
   UNEXPECTED: { exitCode: ExitCode.environment, meaning: 'an error Slipway did not anticipate; the message is the original one' },
+  NAMESPACE_NOT_FOUND: { exitCode: ExitCode.environment, meaning: "the release's namespace does not exist and create-namespace is false" },
   ROLLBACK_FAILED: {
     exitCode: ExitCode.needsHuman,
     meaning: 'a release could not be brought back to a good revision (none kept, or none came up healthy); the journal ConfigMap has the timeline',

@@ -30,6 +30,7 @@ export interface DeployInputs {
   strategy: 'direct';
   createNamespace: boolean;
   historyMax: number;
+  serverSide: 'auto' | 'true' | 'false';
   description: string | undefined;
   timeoutMs: number;
   stableForMs: number;

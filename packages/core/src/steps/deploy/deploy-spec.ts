@@ -132,6 +132,15 @@ export const deploySpec = {
       max: 1000,
       description: 'Revisions Helm keeps (0: all). Rollback needs a good one among them.',
     },
+    {
+      name: 'server-side',
+      type: 'enum',
+      group: 'release',
+      default: 'auto',
+      allowed: ['auto', 'true', 'false'],
+      description:
+        "Helm 4's server-side apply: true, false, or auto (Helm 4's default: the method the release's previous revision used). Helm 3 applies client-side only: true is refused there.",
+    },
     { name: 'description', type: 'string', group: 'release', description: "Recorded in the release history. Default: Slipway's run URL." },
     {
       name: 'timeout',

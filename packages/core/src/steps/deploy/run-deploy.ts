@@ -38,6 +38,9 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
     const helm = new Helm(deps.runner, 'helm', { HELM_REGISTRY_CONFIG: path.join(scratch, 'registry-config.json') });
     const version = await helm.version();
     deps.log.info(`helm ${version.text}`);
+    if (inputs.serverSide === 'true' && version.major === 3) {
+      throw new InvalidInputsError([{ input: 'server-side', message: `true needs Helm 4; helm ${version.text} applies client-side only` }]);
+    }
     if (inputs.chartRegistrySignIn) await signInToChartRegistry(helm, inputs.chartRegistrySignIn, deps);
 
     const imageValues = inputs.image ? [buildImageValues(inputs.image.pinned, inputs.image.paths)] : [];
@@ -76,7 +79,12 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
         return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired: undefined, deploy: undefined });
     }
 
-    const session = await openReleaseSession(target, deps, { operation: 'deploy', purpose: `deploy by ${formatRun(deps.run)}`, helm });
+    const session = await openReleaseSession(target, deps, {
+      operation: 'deploy',
+      purpose: `deploy by ${formatRun(deps.run)}`,
+      helm,
+      createNamespace: inputs.createNamespace,
+    });
     try {
       saveDeployState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
       const repair = await repairPendingRelease(session, {
@@ -93,6 +101,7 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
           set: inputs.set,
           createNamespace: inputs.createNamespace,
           historyMax: inputs.historyMax,
+          serverSide: inputs.serverSide,
           description: inputs.description ?? `slipway deploy by ${formatRun(deps.run)}`,
           workloads,
           timeoutMs: inputs.timeoutMs,

@@ -66,6 +66,7 @@ export function validateDeployInputs(values: DeployInputValues, context: Validat
     strategy: values.strategy,
     createNamespace: values.createNamespace,
     historyMax: values.historyMax,
+    serverSide: values.serverSide,
     description: values.description,
     timeoutMs: values.timeout,
     stableForMs: values.stableFor,
