@@ -1,6 +1,6 @@
 import { KubeApi } from '../k8s/kube-api.ts';
 import { ReleaseJournalStore } from '../k8s/release-journal-store.ts';
-import { readDeployState } from '../steps/deploy/deploy-state.ts';
+import { readReleaseState } from './release-state.ts';
 import type { StepDeps } from '../steps/framework/step-deps.ts';
 import { isUnfinished, parseDeployJournal } from './deploy-journal.ts';
 import { openReleaseSession } from './release-session.ts';
@@ -13,7 +13,7 @@ import { RollbackFailedError, rollBackRelease } from './roll-back-release.ts';
  * A main phase that ended on its own leaves a finished journal, and this does nothing.
  */
 export async function finishReleaseInPostPhase(deps: StepDeps): Promise<void> {
-  const saved = readDeployState(deps);
+  const saved = readReleaseState(deps);
   if (!saved) {
     deps.log.debug('post: the main phase never locked a release; nothing to finish');
     return;

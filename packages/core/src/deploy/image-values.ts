@@ -1,4 +1,15 @@
-import type { ImagePart, PinnedImage } from '../steps/deploy/deploy-inputs.ts';
+/** A part of the pinned image that image-values writes onto a value path. */
+export type ImagePart = 'repository' | 'registry' | 'name' | 'tag' | 'digest' | 'tag@digest' | 'reference';
+
+/** The image from push, pinned by digest. */
+export interface PinnedImage {
+  /** `registry/repo:tag@sha256:…` as given. */
+  reference: string;
+  registry: string | undefined;
+  repository: string;
+  tag: string | undefined;
+  digest: string;
+}
 
 /**
  * The tag to put before `@digest` when the image has none: charts join `repository:tag`, and a

@@ -2,20 +2,8 @@ import type { AzureAuth } from '../../azure/azure-auth.ts';
 import type { IgnoreRule } from '../scan/ignore-rules.ts';
 import type { PolicyClause } from '../scan/scan-policy.ts';
 import type { HelmChartRef } from '../../tools/helm-args.ts';
+import type { ImagePart, PinnedImage } from '../../deploy/image-values.ts';
 import type { ReleaseTarget } from '../../deploy/release-target.ts';
-
-/** A part of the pinned image that image-values writes onto a value path. */
-export type ImagePart = 'repository' | 'registry' | 'name' | 'tag' | 'digest' | 'tag@digest' | 'reference';
-
-/** The image from push, pinned by digest. */
-export interface PinnedImage {
-  /** `registry/repo:tag@sha256:…` as given. */
-  reference: string;
-  registry: string | undefined;
-  repository: string;
-  tag: string | undefined;
-  digest: string;
-}
 
 /** The validated inputs of deploy. */
 export interface DeployInputs {

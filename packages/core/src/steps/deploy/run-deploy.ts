@@ -14,7 +14,7 @@ import { Trivy } from '../../tools/trivy.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
 import type { DeployInputs } from './deploy-inputs.ts';
-import { saveDeployState } from './deploy-state.ts';
+import { saveReleaseState } from '../../deploy/release-state.ts';
 import { buildDeployReport } from './deploy-report.ts';
 
 export interface DeployRunResult {
@@ -86,7 +86,7 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
       createNamespace: inputs.createNamespace,
     });
     try {
-      saveDeployState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
+      saveReleaseState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
       const repair = await repairPendingRelease(session, {
         deadline: Date.now() + inputs.timeoutMs,
         watchTimeoutMs: inputs.timeoutMs,

@@ -10,7 +10,8 @@ import type { HelmChartRef } from '../../tools/helm-args.ts';
 import type { ValidationContext } from '../framework/validation-context.ts';
 import { parseIgnoreFile } from '../scan/ignore-rules.ts';
 import { parseFailOn } from '../scan/scan-policy.ts';
-import type { DeployInputs, ImagePart } from './deploy-inputs.ts';
+import type { ImagePart } from '../../deploy/image-values.ts';
+import type { DeployInputs } from './deploy-inputs.ts';
 import type { deploySpec } from './deploy-spec.ts';
 
 export type DeployInputValues = InputValues<typeof deploySpec.inputs>;

@@ -3,7 +3,7 @@ import { RollbackFailedError, rollBackRelease, type RollBackOutcome } from '../.
 import { formatRun } from '../../deploy/run-identity.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
-import { saveDeployState } from '../deploy/deploy-state.ts';
+import { saveReleaseState } from '../../deploy/release-state.ts';
 import type { RollbackInputs } from './rollback-inputs.ts';
 
 /**
@@ -15,7 +15,7 @@ export async function runRollbackStep(inputs: RollbackInputs, deps: StepDeps): P
   const session = await openReleaseSession(target, deps, { operation: 'rollback', purpose: `rollback by ${formatRun(deps.run)}` });
   let outcome: RollBackOutcome;
   try {
-    saveDeployState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
+    saveReleaseState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
     await session.journal.record(
       'rolling-back',
       inputs.revision === undefined ? 'rolling back to the last good revision' : `rolling back to revision ${inputs.revision}`,

@@ -1,5 +1,5 @@
-import type { ReleaseTarget } from '../../deploy/release-target.ts';
-import type { StepDeps } from '../framework/step-deps.ts';
+import type { StepDeps } from '../steps/framework/step-deps.ts';
+import type { ReleaseTarget } from './release-target.ts';
 
 /** The state key under which deploy and rollback leave their post phase what to check. */
 export const releaseStateKey = 'release';
@@ -12,12 +12,12 @@ export interface ReleaseState {
   maxRestarts: number;
 }
 
-export function saveDeployState(deps: Pick<StepDeps, 'state'>, state: ReleaseState): void {
+export function saveReleaseState(deps: Pick<StepDeps, 'state'>, state: ReleaseState): void {
   deps.state.save(releaseStateKey, JSON.stringify(state));
 }
 
 /** The saved state, or undefined when the main phase never got as far as locking the release. */
-export function readDeployState(deps: Pick<StepDeps, 'state'>): ReleaseState | undefined {
+export function readReleaseState(deps: Pick<StepDeps, 'state'>): ReleaseState | undefined {
   const text = deps.state.get(releaseStateKey);
   if (!text) return undefined;
   try {
