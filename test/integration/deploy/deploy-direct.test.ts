@@ -375,6 +375,23 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
     expect(helm4.stderr).toContain('--server-side=true');
   });
 
+  it('when the revision rolled back to is broken too (deployed by plain helm, never watched): needs a human, exit 4, and says why', {
+    timeout: 90_000,
+  }, async () => {
+    const helm = sb.env.HELM4 as string;
+    const ns = await newNamespace('needs-human');
+    // Helm calls revision 1 deployed: it never waited for its crash-looping pods.
+    await runOk(sb, helm, ['install', 'demo', chartDir, '-n', ns, '--kubeconfig', sb.env.KUBECONFIG as string, '--set', 'failureMode=crashloop']);
+    const broken = await cliDoc(helm, { ...baseInputs(ns), set: 'failureMode=image-pull' });
+    expect(broken.doc.exitCode, broken.stderr).toBe(4);
+    expect(broken.doc.outputs.result).toBe('needs-human');
+    expect(broken.doc.outputs.reason).toMatch(/ErrImagePull|ImagePullBackOff/);
+    expect(broken.doc.outputs.reason).toMatch(/then the rollback failed: rolled back, but no good revision came up healthy: revision 1: .*CrashLoopBackOff/);
+    const record = await journal(ns);
+    expect(record?.phase).toBe('needs-human');
+    expect(record?.badRevisions).toEqual(expect.arrayContaining([1, 2, 3]));
+  });
+
   it('policy gate: a chart running as root with no limits fails before the cluster changes; with an ignore file it deploys', { timeout: 120_000 }, async () => {
     const helm = sb.env.HELM3 as string;
     const ns = await newNamespace('policy');
