@@ -85,7 +85,6 @@ export * from './steps/aks-context/remove-aks-context.ts';
 export * from './deploy/deploy-machine.ts';
 export * from './deploy/deploy-journal.ts';
 export * from './deploy/run-identity.ts';
-export * from './deploy/rollback-candidates.ts';
 export * from './deploy/image-values.ts';
 export * from './deploy/release-target.ts';
 export * from './deploy/validate-release-target.ts';

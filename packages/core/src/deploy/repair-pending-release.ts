@@ -3,7 +3,7 @@ import { formatRun } from './run-identity.ts';
 import { isUnfinished } from './deploy-journal.ts';
 import type { ReleaseSession } from './release-session.ts';
 import { readHistory, rollBackRelease } from './roll-back-release.ts';
-import { currentRevision } from './rollback-candidates.ts';
+import { currentRevision } from '../tools/helm-parsers.ts';
 
 /** What the repair did, for the log, the summary and the `repaired` output. */
 export interface RepairReport {

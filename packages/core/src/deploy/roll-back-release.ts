@@ -4,7 +4,7 @@ import type { HelmHistoryEntry } from '../tools/helm-parsers.ts';
 import { workloadsInManifest } from './health/rendered-workloads.ts';
 import { startRolloutWatch, type RolloutVerdict } from './health/rollout-watch.ts';
 import type { ReleaseSession } from './release-session.ts';
-import { currentRevision, rollbackCandidates } from './rollback-candidates.ts';
+import { currentRevision, rollbackCandidates } from '../tools/helm-parsers.ts';
 
 /** How many good-looking revisions a rollback tries before it gives up (each gets its own health watch). */
 const maxRollbackAttempts = 3;

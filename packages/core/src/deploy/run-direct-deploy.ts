@@ -6,7 +6,7 @@ import type { WorkloadRef } from './health/rendered-workloads.ts';
 import { startRolloutWatch, type RolloutVerdict } from './health/rollout-watch.ts';
 import type { ReleaseSession } from './release-session.ts';
 import { describeFailure, readHistory, rollBackRelease } from './roll-back-release.ts';
-import { currentRevision } from './rollback-candidates.ts';
+import { currentRevision } from '../tools/helm-parsers.ts';
 
 /**
  * How long a rollback after a cancel may take, health watch included: GitHub sends SIGTERM 7.5 s after

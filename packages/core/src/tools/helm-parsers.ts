@@ -139,22 +139,34 @@ export function parseHelmValues(stdout: string): Record<string, unknown> {
 }
 
 /**
- * The revision to roll back to: the newest one that is `deployed` or `superseded`, other than the current
- * (newest) revision. The current one is skipped whatever its status: it is what is being rolled back
- * (after a failed upgrade, or a `deployed` one that Slipway's own health watch failed), so going "back"
- * to it would change nothing. Never simply current-1, which may be a failed revision (helm/helm#1796); a
- * failed upgrade also leaves the revision before it `deployed`, not `superseded` (recorded in
- * test/fixtures/helm). Undefined when there is none, e.g. the first install failed or `--max` or
- * `--history-max` cut the good ones off.
+ * The revisions a rollback may go to, best first: `deployed` or `superseded` ones, newest first, never
+ * the current (newest) revision whatever its status — it is what is being rolled back (after a failed
+ * upgrade, or a `deployed` one that Slipway's own health watch failed), so going "back" to it would
+ * change nothing — nor one in `exclude` (revisions Slipway saw fail its health watch, which Helm may
+ * still call deployed or superseded). Never simply current-1, which may be a failed revision
+ * (helm/helm#1796); a failed upgrade also leaves the revision before it `deployed`, not `superseded`
+ * (recorded in test/fixtures/helm). Empty when there is none, e.g. the first install failed or `--max`
+ * or `--history-max` cut the good ones off.
  */
-export function lastGoodRevision(history: readonly HelmHistoryEntry[]): number | undefined {
-  const current = Math.max(...history.map((entry) => entry.revision));
-  let best: number | undefined;
-  for (const entry of history) {
-    if (entry.revision === current || (entry.status !== 'deployed' && entry.status !== 'superseded')) continue;
-    if (best === undefined || entry.revision > best) best = entry.revision;
-  }
-  return best;
+export function rollbackCandidates(history: readonly HelmHistoryEntry[], exclude: readonly number[] = []): number[] {
+  const current = currentRevision(history)?.revision;
+  return history
+    .filter((entry) => entry.revision !== current && (entry.status === 'deployed' || entry.status === 'superseded') && !exclude.includes(entry.revision))
+    .map((entry) => entry.revision)
+    .sort((a, b) => b - a);
+}
+
+/** The revision to roll back to: the first of {@link rollbackCandidates}. */
+export function lastGoodRevision(history: readonly HelmHistoryEntry[], exclude: readonly number[] = []): number | undefined {
+  return rollbackCandidates(history, exclude)[0];
+}
+
+/** The newest revision in a history, undefined for none. */
+export function currentRevision(history: readonly HelmHistoryEntry[]): HelmHistoryEntry | undefined {
+  return history.reduce<HelmHistoryEntry | undefined>(
+    (newest, entry) => (newest === undefined || entry.revision > newest.revision ? entry : newest),
+    undefined,
+  );
 }
 
 /**

@@ -36,6 +36,16 @@ function quietFlags(flags: TrivyFlags): string[] {
   return [...(flags.noPhoneHome ? ['--skip-version-check', '--disable-telemetry'] : []), '--quiet'];
 }
 
+/** The cache and the JSON report every scan writes: one file Slipway reads, whatever the user's output wishes. */
+function jsonReportArgs(options: { cacheDir: string; outputFile: string }): string[] {
+  return ['--cache-dir', options.cacheDir, '--format', 'json', '--output', options.outputFile];
+}
+
+/** Trivy's `--timeout` in whole seconds, rounded up so a short one never becomes 0. */
+function timeoutArg(timeoutMs: number): string {
+  return `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`;
+}
+
 /**
  * `trivy image` argv. The DB is prepared beforehand (ensureTrivyDb), so the scan never downloads it;
  * severity, ignore-unfixed and ignore files are applied by Slipway to the JSON, not passed to Trivy, so
@@ -44,16 +54,11 @@ function quietFlags(flags: TrivyFlags): string[] {
 export function buildTrivyScanArgs(options: TrivyScanOptions, flags: TrivyFlags = currentTrivyFlags): string[] {
   const args = [
     'image',
-    '--cache-dir',
-    options.cacheDir,
-    '--format',
-    'json',
-    '--output',
-    options.outputFile,
+    ...jsonReportArgs(options),
     '--scanners',
     options.scanners.join(','),
     '--timeout',
-    `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
+    timeoutArg(options.timeoutMs),
     '--skip-db-update',
     ...quietFlags(flags),
   ];
@@ -102,12 +107,7 @@ export interface TrivyConfigScanOptions {
 export function buildTrivyConfigArgs(options: TrivyConfigScanOptions, flags: TrivyFlags = currentTrivyFlags): string[] {
   const args = [
     'config',
-    '--cache-dir',
-    options.cacheDir,
-    '--format',
-    'json',
-    '--output',
-    options.outputFile,
+    ...jsonReportArgs(options),
     '--misconfig-scanners',
     options.misconfigScanners.join(','),
     '--severity',
@@ -117,7 +117,7 @@ export function buildTrivyConfigArgs(options: TrivyConfigScanOptions, flags: Tri
     '--exit-code',
     '0',
     '--timeout',
-    `${Math.max(1, Math.ceil(options.timeoutMs / 1000))}s`,
+    timeoutArg(options.timeoutMs),
     '--skip-check-update',
     ...quietFlags(flags),
   ];

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFindingPlace } from '../../steps/scan/findings.ts';
 import { renderJunitReport } from '../../steps/scan/reports/junit-report.ts';
+import { escapeCell, renderSeverityTable } from '../../steps/scan/reports/markdown-report.ts';
 import { renderSarifReport } from '../../steps/scan/reports/sarif-report.ts';
 import type { ScanSummary } from '../../steps/scan/scan-summary.ts';
 import { severities } from '../../steps/scan/severity.ts';
@@ -47,13 +48,8 @@ export function renderPolicyGateMarkdown(summary: PolicyGateSummary, context: Po
     '',
     `${escapeCell(summary.reason)} · ${summary.scanned} object(s) checked${context.trivyVersion ? ` · Trivy ${context.trivyVersion}` : ''}`,
     '',
-    '| severity | findings | ignored | gated |',
-    '|---|---:|---:|:---:|',
+    ...renderSeverityTable(summary),
   ];
-  for (const severity of [...severities].reverse()) {
-    const ignored = summary.ignored.filter((entry) => entry.finding.severity === severity).length;
-    lines.push(`| ${severity} | ${summary.counts[severity]} | ${ignored} | ${summary.gatedSeverities.includes(severity) ? '●' : ''} |`);
-  }
   if (summary.findings.length > 0) {
     lines.push(
       '',
@@ -108,8 +104,4 @@ async function writeReport(file: string, content: string): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, content);
   return file;
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }

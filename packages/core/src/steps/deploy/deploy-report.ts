@@ -1,12 +1,8 @@
 import type { DeployResult } from '../../deploy/deploy-machine.ts';
 import type { StepReport } from '../framework/step-definition.ts';
+import { escapeCell } from '../scan/reports/markdown-report.ts';
 import type { DeployInputs } from './deploy-inputs.ts';
 import type { DeployRunResult } from './run-deploy.ts';
-
-/** A Markdown table cell: pipes and line breaks would break the table. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
 
 /** deploy's outputs, summary and outcome: exit 0 deployed, 1 rolled back or blocked, 4 needs a human. */
 export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): StepReport {
@@ -22,12 +18,12 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
     repaired: run.repaired?.description ?? '',
   };
   const lines = [`### Slipway deploy: ${run.release} in ${run.namespace} — ${result}`, ''];
-  if (reason) lines.push(`**Why:** ${cell(reason)}`, '');
+  if (reason) lines.push(`**Why:** ${escapeCell(reason)}`, '');
   const failure = deploy?.failure;
   if (failure) {
     lines.push('| workload | pod | container | reason | last log line |', '|---|---|---|---|---|');
     lines.push(
-      `| ${cell(failure.workload)} | ${cell(failure.pod ?? '')} | ${cell(failure.container ?? '')} | ${cell(failure.reason)} | ${cell(failure.lastLogLine ?? '')} |`,
+      `| ${escapeCell(failure.workload)} | ${escapeCell(failure.pod ?? '')} | ${escapeCell(failure.container ?? '')} | ${escapeCell(failure.reason)} | ${escapeCell(failure.lastLogLine ?? '')} |`,
       '',
     );
   }
@@ -45,12 +41,13 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
     lines.push(...facts.map((fact) => `- ${fact}`), '');
   }
   if (inputs.image) lines.push(`Image: \`${inputs.image.pinned.reference}\``, '');
-  if (run.repaired) lines.push(`**Repaired before the upgrade:** ${cell(run.repaired.description)}`, '');
-  if (run.policy) lines.push(`**Policy gate:** ${run.policy.passed ? 'passed' : 'failed'} — ${cell(run.policy.reason)}`, '', run.policy.summaryMarkdown, '');
+  if (run.repaired) lines.push(`**Repaired before the upgrade:** ${escapeCell(run.repaired.description)}`, '');
+  if (run.policy)
+    lines.push(`**Policy gate:** ${run.policy.passed ? 'passed' : 'failed'} — ${escapeCell(run.policy.reason)}`, '', run.policy.summaryMarkdown, '');
   if (deploy?.timeline.length) {
     const start = deploy.timeline[0]?.at.getTime() ?? 0;
     lines.push('| t | event |', '|---|---|');
-    for (const entry of deploy.timeline) lines.push(`| +${((entry.at.getTime() - start) / 1000).toFixed(1)} s | ${cell(entry.message)} |`);
+    for (const entry of deploy.timeline) lines.push(`| +${((entry.at.getTime() - start) / 1000).toFixed(1)} s | ${escapeCell(entry.message)} |`);
     lines.push('');
   }
   const outcome = result === 'deployed' ? 'succeeded' : result === 'needs-human' ? 'needs-human' : 'gate-failed';

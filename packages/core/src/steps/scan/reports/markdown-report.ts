@@ -1,6 +1,6 @@
 import { describeFindingPlace } from '../findings.ts';
 import { rankFindings, type ScanSummary } from '../scan-summary.ts';
-import { severities } from '../severity.ts';
+import { severities, type Severity, type SeverityCounts } from '../severity.ts';
 
 /** The job summary: verdict, counts per severity, the worst findings with the version that fixes them. */
 export function renderMarkdownReport(summary: ScanSummary, topN = 10): string {
@@ -10,13 +10,8 @@ export function renderMarkdownReport(summary: ScanSummary, topN = 10): string {
     '',
     `${summary.decision.reason}${summary.trivyVersion ? ` · Trivy ${summary.trivyVersion}` : ''}`,
     '',
-    '| severity | findings | ignored | gated |',
-    '|---|---:|---:|:---:|',
+    ...renderSeverityTable(summary),
   ];
-  for (const severity of [...severities].reverse()) {
-    const ignored = summary.ignored.filter((entry) => entry.finding.severity === severity).length;
-    lines.push(`| ${severity} | ${summary.counts[severity]} | ${ignored} | ${summary.gatedSeverities.includes(severity) ? '●' : ''} |`);
-  }
   if (summary.unfixedSkipped > 0) lines.push('', `${summary.unfixedSkipped} finding(s) without a fix were left out (ignore-unfixed).`);
   const shown = rankFindings(summary.findings.filter((finding) => summary.shownSeverities.includes(finding.severity)));
   if (shown.length > 0) {
@@ -42,6 +37,24 @@ export function renderMarkdownReport(summary: ScanSummary, topN = 10): string {
   return `${lines.join('\n')}\n`;
 }
 
-function escapeCell(text: string): string {
+/**
+ * The per-severity table of scan and the policy gate: findings, ignored, and whether the policy gates
+ * that severity, worst first.
+ */
+export function renderSeverityTable(summary: {
+  counts: SeverityCounts;
+  ignored: ReadonlyArray<{ finding: { severity: Severity } }>;
+  gatedSeverities: readonly Severity[];
+}): string[] {
+  const lines = ['| severity | findings | ignored | gated |', '|---|---:|---:|:---:|'];
+  for (const severity of [...severities].reverse()) {
+    const ignored = summary.ignored.filter((entry) => entry.finding.severity === severity).length;
+    lines.push(`| ${severity} | ${summary.counts[severity]} | ${ignored} | ${summary.gatedSeverities.includes(severity) ? '●' : ''} |`);
+  }
+  return lines;
+}
+
+/** Text for a Markdown table cell: pipes would end the cell and line breaks the row. */
+export function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
