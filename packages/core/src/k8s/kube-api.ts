@@ -1,4 +1,6 @@
 import { lookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { isIP } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type * as library from './kube-client-library.ts';
@@ -21,6 +23,28 @@ export interface KubeClients {
   readonly apps: k8s.AppsV1Api;
   readonly batch: k8s.BatchV1Api;
   readonly coordination: k8s.CoordinationV1Api;
+  readonly networking: k8s.NetworkingV1Api;
+  /** Objects of kinds without a typed client here (HTTPRoute...), by group/version/plural. */
+  readonly custom: k8s.CustomObjectsApi;
+  /** Any object by its apiVersion and kind (server-side apply of derived objects, deletes by reference). */
+  readonly objects: k8s.KubernetesObjectApi;
+}
+
+/** A request sent as it is (the API server's service proxy): status, headers and body, whatever the status. */
+export interface KubeRawRequest {
+  method: string;
+  /** From the server's root: `/api/v1/namespaces/ns/services/web:80/proxy/healthz?x=1`. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface KubeRawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
 }
 
 /** A watch event: ADDED, MODIFIED, DELETED, BOOKMARK (ERROR events end the watch with a KubeApiError). */
@@ -135,6 +159,9 @@ export class KubeApi {
       apps: this.#config.makeApiClient(this.#lib.AppsV1Api),
       batch: this.#config.makeApiClient(this.#lib.BatchV1Api),
       coordination: this.#config.makeApiClient(this.#lib.CoordinationV1Api),
+      networking: this.#config.makeApiClient(this.#lib.NetworkingV1Api),
+      custom: this.#config.makeApiClient(this.#lib.CustomObjectsApi),
+      objects: this.#lib.KubernetesObjectApi.makeApiClient(this.#config),
     };
     return this.#clients;
   }
@@ -147,6 +174,38 @@ export class KubeApi {
    */
   request<T>(description: string, send: (clients: KubeClients, options: k8s.ConfigurationOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.#call(description, (options) => send(this.clients, options), signal);
+  }
+
+  /**
+   * One HTTP request to the API server with the kubeconfig's credentials (client certificate, token,
+   * exec plugin), returned whatever its status: what the service proxy answered is the caller's to judge.
+   * Network failures and the time limit throw a KubeApiError.
+   */
+  async rawRequest(request: KubeRawRequest): Promise<KubeRawResponse> {
+    const base = new URL(this.server);
+    // The server URL may carry a path prefix (a proxy in front of the API server).
+    const url = new URL(`${base.pathname.replace(/\/$/, '')}${request.path}`, base.origin);
+    const options: https.RequestOptions = { method: request.method, headers: { ...request.headers } };
+    await this.#config.applyToHTTPSOptions(options);
+    const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs;
+    const signal = AbortSignal.any([request.signal ?? this.#options.signal, AbortSignal.timeout(timeoutMs)]);
+    const send = url.protocol === 'http:' ? http.request : https.request;
+    const describe = `${request.method} ${request.path.split('?')[0]}`;
+    try {
+      return await new Promise<KubeRawResponse>((resolve, reject) => {
+        const outgoing = send(url, { ...options, signal }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on('error', reject);
+        });
+        outgoing.on('error', reject);
+        outgoing.end(request.body);
+      });
+    } catch (error) {
+      if ((request.signal ?? this.#options.signal).aborted) throw (request.signal ?? this.#options.signal).reason ?? error;
+      throw explainKubeError(error, { server: this.server, request: describe, addresses: this.#addresses, timeoutMs, ...this.#options.explain });
+    }
   }
 
   /**
