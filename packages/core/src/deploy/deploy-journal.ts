@@ -1,13 +1,33 @@
+import type { CanaryJournal } from '../canary/canary-journal.ts';
 import type { RunIdentity } from './run-identity.ts';
 
-/** Where a deploy or rollback is; the last four end it. */
-export type JournalPhase = 'preparing' | 'repairing' | 'upgrading' | 'verifying' | 'rolling-back' | 'deployed' | 'rolled-back' | 'not-deployed' | 'needs-human';
+/**
+ * Where a deploy, canary or rollback is. `progressing` and `promoting` are a canary's; `paused` is a
+ * canary left running on purpose for a later run to promote or abort; the last five end a run.
+ */
+export type JournalPhase =
+  | 'preparing'
+  | 'repairing'
+  | 'upgrading'
+  | 'verifying'
+  | 'progressing'
+  | 'promoting'
+  | 'rolling-back'
+  | 'paused'
+  | 'deployed'
+  | 'promoted'
+  | 'rolled-back'
+  | 'not-deployed'
+  | 'needs-human';
 
-export const finalJournalPhases: readonly JournalPhase[] = ['deployed', 'rolled-back', 'not-deployed', 'needs-human'];
+export const finalJournalPhases: readonly JournalPhase[] = ['deployed', 'promoted', 'rolled-back', 'not-deployed', 'needs-human'];
 
-/** True when the run that wrote the journal left the release between two known-good states. */
+/**
+ * True when the run that wrote the journal left the release between two known-good states. A paused
+ * canary is not: it was left running on purpose, for `action: promote` or `abort`.
+ */
 export function isUnfinished(journal: DeployJournal): boolean {
-  return !finalJournalPhases.includes(journal.phase);
+  return journal.phase !== 'paused' && !finalJournalPhases.includes(journal.phase);
 }
 
 export interface JournalEvent {
@@ -42,6 +62,8 @@ export interface DeployJournal {
    * revision Helm still calls `deployed` or `superseded` is never a rollback target once it is here.
    */
   badRevisions: number[];
+  /** The canary of a `strategy: canary` deploy: its state, objects and router snapshot, so that any later process can finish or undo it. */
+  canary?: CanaryJournal | undefined;
   timeline: JournalEvent[];
 }
 
