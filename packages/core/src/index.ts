@@ -97,3 +97,25 @@ export * from './k8s/release-journal-store.ts';
 export * from './deploy/policy-gate/index.ts';
 export * from './deploy/health/rendered-workloads.ts';
 export * from './deploy/health/rollout-watch.ts';
+// canary engine
+export * from './canary/canary-machine.ts';
+export type { CanaryJournal, CanaryObjectRef } from './canary/canary-journal.ts';
+// canary analysis
+export * from './canary/analysis/index.ts';
+// smoke
+export * from './smoke/index.ts';
+export * from './steps/smoke/smoke-spec.ts';
+export * from './steps/smoke/smoke-inputs.ts';
+export * from './steps/smoke/validate-smoke-inputs.ts';
+// canary derive and traffic
+export * from './canary/derive/canary-errors.ts';
+export * from './canary/derive/canary-labels.ts';
+export * from './canary/derive/derive-canary.ts';
+export * from './canary/derive/canary-replicas.ts';
+export * from './canary/derive/canary-objects.ts';
+export type { CanaryKubeApi } from './canary/derive/kube-object-client.ts';
+export * from './canary/traffic/traffic-router.ts';
+export * from './canary/traffic/create-traffic-router.ts';
+export * from './canary/traffic/replica-split.ts';
+export * from './canary/traffic/ingress-nginx.ts';
+export * from './canary/traffic/gateway-api.ts';

@@ -20,6 +20,9 @@
  *   SANDBOX_ACR_ANONYMOUS_PULL          "true" enables anonymous pull (default false)
  *   SANDBOX_ACR_ADMIN_PASSWORD          enables the admin user `slipwaysandbox` with this password
  *   SANDBOX_AKS_KUBERNETES_VERSION      reported kubernetesVersion (default 1.31.0)
+ *   SANDBOX_PROMETHEUS_UPSTREAM         e.g. http://127.0.0.1:9190: enables the managed Prometheus double, whose
+ *                                       workspace query endpoint proxies to it (read per request: may start later) optional
+ *   SANDBOX_MANAGED_PROMETHEUS_WORKSPACE its workspace name (default slipway-sandbox-amw)
  *   SANDBOX_AZURE_LOG                   "true" logs one line per request to stderr
  */
 import { readFileSync } from 'node:fs';
@@ -87,6 +90,8 @@ async function main(): Promise<void> {
   const adminPassword = process.env.SANDBOX_ACR_ADMIN_PASSWORD;
   const localAccountsPath = process.env.SANDBOX_AKS_LOCAL_ACCOUNTS;
   const tenantId = process.env.SANDBOX_TENANT_ID;
+  const prometheusUpstream = process.env.SANDBOX_PROMETHEUS_UPSTREAM;
+  const workspace = process.env.SANDBOX_MANAGED_PROMETHEUS_WORKSPACE;
   const port = Number(process.env.SANDBOX_AZURE_PORT ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`azure-doubles: SANDBOX_AZURE_PORT must be a port number, got '${process.env.SANDBOX_AZURE_PORT ?? ''}'\n`);
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
         }
       : {}),
     clusters: sandboxClusters(kubeconfigPath, adminKubeconfigPath, localAccountsPath),
+    ...(prometheusUpstream ? { managedPrometheus: { upstream: prometheusUpstream, ...(workspace ? { workspace } : {}) } } : {}),
   });
   const d = doubles.description;
   const ci = d.apps.find((a) => a.name === 'ci');

@@ -11,7 +11,9 @@ export type AzureRoleName =
   | 'AcrDelete'
   | 'Reader'
   | 'Azure Kubernetes Service Cluster User Role'
-  | 'Azure Kubernetes Service Cluster Admin Role';
+  | 'Azure Kubernetes Service Cluster Admin Role'
+  /** Data action `Microsoft.Monitor/accounts/data/metrics/read`: query an Azure Monitor workspace's Prometheus metrics. */
+  | 'Monitoring Data Reader';
 
 /** A federated identity credential on an app registration (issuer + subject + audiences must all match). */
 export interface FederatedCredential {
@@ -106,6 +108,14 @@ export interface LocalAccounts {
   adminClientKeyPem?: string;
 }
 
+/** The Azure Monitor managed Prometheus double: one workspace whose query endpoint fronts a real Prometheus. */
+export interface ManagedPrometheusOptions {
+  /** The Prometheus the workspace's query API proxies to, e.g. `http://127.0.0.1:9190`. */
+  upstream: string;
+  /** Workspace name, the path segment after `/managed-prometheus/` (default `slipway-sandbox-amw`). */
+  workspace?: string;
+}
+
 export interface AzureDoublesOptions {
   /** PEM server certificate and key (must cover the host you connect to, e.g. `IP:127.0.0.1`). */
   tls: { cert: string; key: string };
@@ -119,6 +129,7 @@ export interface AzureDoublesOptions {
   /** One cluster (kept for older callers); `clusters` adds more. All share the ARM double. */
   cluster?: ClusterOptions;
   clusters?: ClusterOptions[];
+  managedPrometheus?: ManagedPrometheusOptions;
   /** Entra access-token lifetime (default 3599 s, as Entra's `expires_in`); see also `POST /_sandbox/token-lifetime`. */
   accessTokenLifetimeSeconds?: number;
   /** ACR refresh-token lifetime (default 3 h) and access-token lifetime (default 75 min, as ACR). */
@@ -151,6 +162,8 @@ export const KNOWN_RESOURCES = [
   'https://containerregistry.azure.net',
   // AKS AAD server application (Azure/kubelogin docs/book/src/concepts/aks.md), used by kubelogin.
   AKS_SERVER_APP_ID,
+  // Azure Monitor managed service for Prometheus, query API (learn.microsoft.com/azure/azure-monitor/metrics/prometheus-api-promql).
+  'https://prometheus.monitor.azure.com',
 ] as const;
 
 /**
@@ -160,6 +173,15 @@ export const KNOWN_RESOURCES = [
  */
 export const V2_TOKEN_RESOURCES: readonly string[] = [AKS_SERVER_APP_ID];
 
+/**
+ * Audiences an Azure Monitor workspace's Prometheus query endpoint accepts (public cloud; the scope is
+ * `https://prometheus.monitor.azure.com/.default`). Its tokens are v1.0, like ARM's: the resource is a
+ * Microsoft first-party API, so the token version follows that API, not the v2.0 endpoint that issued it.
+ */
+export const MANAGED_PROMETHEUS_AUDIENCES = ['https://prometheus.monitor.azure.com', 'https://prometheus.monitor.azure.com/'];
+export const MANAGED_PROMETHEUS_SCOPE = 'https://prometheus.monitor.azure.com/.default';
+export const DEFAULT_MANAGED_PROMETHEUS_WORKSPACE = 'slipway-sandbox-amw';
+
 export const ARM_AUDIENCES = [
   'https://management.azure.com',
   'https://management.azure.com/',
@@ -168,9 +190,10 @@ export const ARM_AUDIENCES = [
 ];
 
 /**
- * Default principals: `ci` (secret + federated credentials, may push, pull and get both kubeconfigs; bound
- * to Kubernetes RBAC in the sandbox cluster), `reader` (secret only, pull + Reader, so it gets DENIED on push
- * and AuthorizationFailed on ARM) and `aks-unbound` (secret only, Cluster User Role: gets the user kubeconfig,
+ * Default principals: `ci` (secret + federated credentials, may push, pull, get both kubeconfigs and query
+ * managed Prometheus; bound to Kubernetes RBAC in the sandbox cluster), `reader` (secret only, pull + Reader,
+ * so it gets DENIED on push, AuthorizationFailed on ARM and 403 from managed Prometheus: Reader has no data
+ * actions) and `aks-unbound` (secret only, Cluster User Role: gets the user kubeconfig,
  * authenticates to the API server, but has no Kubernetes binding, so it gets 403).
  */
 export function defaultApps(oidcIssuer: string): EntraApp[] {
@@ -184,7 +207,7 @@ export function defaultApps(oidcIssuer: string): EntraApp[] {
         { name: 'github-main', issuer: oidcIssuer, subject: 'repo:slipway/slipway:ref:refs/heads/main', audiences: [FEDERATED_AUDIENCE] },
         { name: 'k8s-deployer', issuer: oidcIssuer, subject: 'system:serviceaccount:slipway:deployer', audiences: [FEDERATED_AUDIENCE] },
       ],
-      roles: ['AcrPush', 'AcrDelete', 'Azure Kubernetes Service Cluster User Role', 'Azure Kubernetes Service Cluster Admin Role'],
+      roles: ['AcrPush', 'AcrDelete', 'Azure Kubernetes Service Cluster User Role', 'Azure Kubernetes Service Cluster Admin Role', 'Monitoring Data Reader'],
       groups: [SANDBOX_GROUPS.deployers],
     },
     {
@@ -212,7 +235,7 @@ export function defaultManagedIdentity(subscriptionId: string, resourceGroup: st
     clientId: '7c6b5a49-3827-4165-9f0e-d1c2b3a49586',
     objectId: '8d7c6b5a-4938-4276-a1b0-c9d8e7f6a5b4',
     resourceId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/slipway-sandbox-mi`,
-    roles: ['AcrPush', 'Azure Kubernetes Service Cluster User Role'],
+    roles: ['AcrPush', 'Azure Kubernetes Service Cluster User Role', 'Monitoring Data Reader'],
     identityHeader: `sandbox-identity-header-${randomUUID()}`,
     groups: [SANDBOX_GROUPS.deployers],
   };

@@ -14,6 +14,8 @@
  * - `POST /_sandbox/groups` `{clientId, groups: string[]}` — the Entra groups of an app or the managed
  *   identity (the `groups` claim of its AKS-audience tokens).
  * - `/_sandbox/oidc/*` — the sandbox OIDC issuer (see entra-double.ts).
+ * Besides Entra ID, ACR and ARM: the Azure Monitor managed Prometheus query endpoint under
+ * `/managed-prometheus/<workspace>` (managed-prometheus-double.ts).
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,10 +27,14 @@ import { entraV2Issuer, handleEntraRequest, mintFederatedToken, normalizeResourc
 import { FaultInjector, isFaultRule, type FaultRule } from './faults.ts';
 import { readJson, sendJson } from './http-io.ts';
 import { createSigningKey } from './jwt.ts';
+import { handleManagedPrometheusRequest, managedPrometheusQueryEndpoint } from './managed-prometheus-double.ts';
 import {
   AKS_CLIENT_APP_ID,
   AKS_SERVER_APP_ID,
+  DEFAULT_MANAGED_PROMETHEUS_WORKSPACE,
   DEFAULT_TENANT_ID,
+  MANAGED_PROMETHEUS_AUDIENCES,
+  MANAGED_PROMETHEUS_SCOPE,
   defaultApps,
   defaultManagedIdentity,
   type AzureDoublesOptions,
@@ -76,6 +82,18 @@ export interface AzureDoublesDescription {
   }>;
   /** Entra ID sign-in to AKS: the server application (token audience), kubelogin's client, and the v2.0 issuer of AKS-audience tokens. */
   aks: { serverAppId: string; clientAppId: string; issuer: string };
+  /**
+   * Azure Monitor managed Prometheus (when `options.managedPrometheus` is set): the workspace's query endpoint
+   * (`/api/v1/query` is appended to it), the token scope and audiences, and who may query (Monitoring Data Reader).
+   */
+  managedPrometheus?: {
+    queryEndpoint: string;
+    workspace: string;
+    upstream: string;
+    scope: string;
+    audiences: string[];
+    readers: Array<{ name: string; clientId: string; objectId: string }>;
+  };
 }
 
 export interface AzureDoublesHandle {
@@ -292,6 +310,7 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
         const fault = ctx.faults.take(method, `${decodeURIComponent(url.pathname)}${url.search}`);
         if (fault && applyFault(ctx, req, res, fault)) return;
         if (await handleEntraRequest(ctx, req, res, url)) return;
+        if (await handleManagedPrometheusRequest(ctx, options.managedPrometheus, req, res, url)) return;
         if (await acr.handle(req, res, url, fault)) return;
         if (await handleArmRequest(ctx, req, res, url)) return;
       }
@@ -346,6 +365,23 @@ export async function startAzureDoubles(options: AzureDoublesOptions): Promise<A
       disableLocalAccounts: c.disableLocalAccounts ?? false,
     })),
     aks: { serverAppId: AKS_SERVER_APP_ID, clientAppId: AKS_CLIENT_APP_ID, issuer: entraV2Issuer(ctx) },
+    ...(options.managedPrometheus
+      ? {
+          managedPrometheus: {
+            queryEndpoint: managedPrometheusQueryEndpoint(ctx, options.managedPrometheus),
+            workspace: options.managedPrometheus.workspace ?? DEFAULT_MANAGED_PROMETHEUS_WORKSPACE,
+            upstream: options.managedPrometheus.upstream,
+            scope: MANAGED_PROMETHEUS_SCOPE,
+            audiences: [...MANAGED_PROMETHEUS_AUDIENCES],
+            readers: [
+              ...ctx.apps.filter((a) => a.roles.includes('Monitoring Data Reader')).map((a) => ({ name: a.name, clientId: a.clientId, objectId: a.objectId })),
+              ...(ctx.managedIdentity.roles.includes('Monitoring Data Reader')
+                ? [{ name: 'managed-identity', clientId: ctx.managedIdentity.clientId, objectId: ctx.managedIdentity.objectId }]
+                : []),
+            ],
+          },
+        }
+      : {}),
   };
 
   return {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { startDockerRegistry, type RunningRegistry } from './docker-registry.ts';
-import type { ClusterOptions } from './model.ts';
+import type { ClusterOptions, ManagedPrometheusOptions } from './model.ts';
 import { startAzureDoubles, type AzureDoublesHandle } from './server.ts';
 import { createTestCertificates, type TestCertificates } from './test-ca.ts';
 
@@ -17,6 +17,8 @@ export interface HarnessOptions {
   clusters?: ClusterOptions[];
   anonymousPull?: boolean;
   admin?: { username: string; password: string };
+  /** The managed Prometheus double in front of this Prometheus (any server speaking its HTTP API). */
+  managedPrometheus?: ManagedPrometheusOptions;
 }
 
 export interface Harness {
@@ -110,6 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       : {}),
     ...(options.cluster ? { cluster: { ...options.cluster, userKubeconfig: options.cluster.userKubeconfig ?? SAMPLE_KUBECONFIG } } : {}),
     ...(options.clusters ? { clusters: options.clusters } : {}),
+    ...(options.managedPrometheus ? { managedPrometheus: options.managedPrometheus } : {}),
   });
   return {
     certs,

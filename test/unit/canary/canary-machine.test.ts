@@ -129,7 +129,11 @@ describe('the canary state machine, tick by tick', () => {
 
   it('a failed promotion that the direct strategy undid rolls the canary back; one it could not undo needs a human', () => {
     const toPromotion = [...passStep(0, 10), ...passStep(1, 25), ...passStep(2, 50)];
-    const undone = run(plan, [...toPromotion, { kind: 'promotion-failed', reason: 'Deployment/web: CrashLoopBackOff', stableRestored: true }, { kind: 'canary-removed' }]);
+    const undone = run(plan, [
+      ...toPromotion,
+      { kind: 'promotion-failed', reason: 'Deployment/web: CrashLoopBackOff', stableRestored: true },
+      { kind: 'canary-removed' },
+    ]);
     expect(undone.state).toMatchObject({ result: 'rolled-back', failedGate: 'promotion' });
     const stuck = run(plan, [...toPromotion, { kind: 'promotion-failed', reason: 'rollback failed', stableRestored: false }]);
     expect(stuck.state).toMatchObject({ result: 'needs-human', failedGate: 'promotion' });

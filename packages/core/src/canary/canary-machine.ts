@@ -131,7 +131,7 @@ function shift(state: CanaryState, step: number, transition?: string): CanaryDec
   return {
     next,
     actions: [{ kind: 'set-weight', step, weight }],
-    transition: transition ?? `canary: ${state.weight}% -> ${weight}% (${describeEvidence(state)})`,
+    transition: transition ?? `canary: ${state.steps[state.step] ?? 0}% -> ${weight}% (${describeEvidence(state)})`,
   };
 }
 
@@ -171,7 +171,7 @@ function advanceIfDone(state: CanaryState, transition: string): CanaryDecision {
     const decision = shift(state, state.step + 1);
     return { ...decision, actions: [{ kind: 'stop-step' }, ...decision.actions], transition: `${transition}\n${decision.transition}` };
   }
-  return promote(state, `${transition}\ncanary: ${state.weight}% -> promote (${describeEvidence(state)})`);
+  return promote(state, `${transition}\ncanary: ${state.steps[state.step] ?? 0}% -> promote (${describeEvidence(state)})`);
 }
 
 /** `health ok, smoke 3/3, error-rate 0.4% <= 1%`: what let the step pass. */
@@ -216,7 +216,7 @@ const table: Record<Exclude<CanaryPhase, 'done'>, PhaseTable> = {
         weight: effective,
         waits: { bake: state.bakeMs > 0, smoke: state.smoke, metrics: state.metrics },
       };
-      const line = `canary: ${effective}% live (${summary})`;
+      const line = `canary: ${state.steps[step]}% live${effective === state.steps[step] ? '' : ` (${effective}% effective)`}: ${summary}`;
       const decision = advanceIfDone(next, line);
       return { ...decision, actions: [{ kind: 'bake', step, durationMs: state.bakeMs }, ...decision.actions] };
     },
@@ -224,9 +224,13 @@ const table: Record<Exclude<CanaryPhase, 'done'>, PhaseTable> = {
   baking: {
     ...stepGates,
     'bake-elapsed': (state, { step }) =>
-      step !== state.step ? ignore(state, 'a late bake timer') : advanceIfDone(withWaits(state, { bake: false }), `canary: bake of ${seconds(state.bakeMs)} at ${state.weight}% done`),
+      step !== state.step
+        ? ignore(state, 'a late bake timer')
+        : advanceIfDone(withWaits(state, { bake: false }), `canary: bake of ${seconds(state.bakeMs)} at ${state.weight}% done`),
     'smoke-passed': (state, { step, summary }) =>
-      step !== state.step ? ignore(state, 'a late smoke result') : advanceIfDone({ ...withWaits(state, { smoke: false }), evidence: { ...state.evidence, smoke: `smoke ${summary}` } }, `canary: smoke ${summary}`),
+      step !== state.step
+        ? ignore(state, 'a late smoke result')
+        : advanceIfDone({ ...withWaits(state, { smoke: false }), evidence: { ...state.evidence, smoke: `smoke ${summary}` } }, `canary: smoke ${summary}`),
     'smoke-failed': (state, { step, reason }) => (step !== state.step ? ignore(state, 'a late smoke result') : rollBack(state, reason, 'smoke')),
     'metric-measured': (state, { step, metric, passed, summary }) => {
       if (step !== state.step) return ignore(state, 'a late measurement');
@@ -260,22 +264,36 @@ const table: Record<Exclude<CanaryPhase, 'done'>, PhaseTable> = {
             failedGate: 'promotion',
           }),
     // The stable upgrade follows the cancel itself (the direct strategy rolls back): its outcome decides.
-    cancelled: (state) => ({ next: { ...state, cancelled: true }, actions: [], transition: 'canary: cancel received while promoting; the stable upgrade handles it' }),
+    cancelled: (state) => ({
+      next: { ...state, cancelled: true },
+      actions: [],
+      transition: 'canary: cancel received while promoting; the stable upgrade handles it',
+    }),
     unhealthy: (state) => ignore(state, 'the canary watch after the promotion began'),
   },
   finalising: {
     ...lateStepResults,
     'canary-removed': (state) => finish(state, 'promoted', 'canary: promoted; no canary object left'),
     'cleanup-failed': (state, { reason }) =>
-      finish(state, 'needs-human', `canary: promoted, but the canary could not be removed: ${reason}`, { reason: `the canary could not be removed: ${reason}` }),
-    cancelled: (state) => ({ next: { ...state, cancelled: true }, actions: [], transition: 'canary: cancel received while removing the canary; finishing that' }),
+      finish(state, 'needs-human', `canary: promoted, but the canary could not be removed: ${reason}`, {
+        reason: `the canary could not be removed: ${reason}`,
+      }),
+    cancelled: (state) => ({
+      next: { ...state, cancelled: true },
+      actions: [],
+      transition: 'canary: cancel received while removing the canary; finishing that',
+    }),
     unhealthy: (state) => ignore(state, 'the canary watch while removing it'),
   },
   'rolling-back': {
     'canary-removed': (state) => finish(state, 'rolled-back', 'canary: rolled back; traffic on stable, no canary object left'),
     'cleanup-failed': (state, { reason }) =>
       finish(state, 'needs-human', `canary: rollback failed: ${reason}`, { reason: `${state.reason ?? 'canary failed'}; then its removal failed: ${reason}` }),
-    cancelled: (state) => ({ next: { ...state, cancelled: true }, actions: [], transition: 'canary: cancel received while rolling back; finishing the rollback' }),
+    cancelled: (state) => ({
+      next: { ...state, cancelled: true },
+      actions: [],
+      transition: 'canary: cancel received while rolling back; finishing the rollback',
+    }),
     ...lateStepResults,
     unhealthy: (state) => ignore(state, 'a health verdict while rolling back'),
   },

@@ -178,11 +178,13 @@ export async function runCanary(
         return;
       case 'promote':
         void settle(
-          ports.promote().then((result) =>
-            result.ok
-              ? ({ kind: 'promoted', revision: result.revision, summary: result.summary } as const)
-              : ({ kind: 'promotion-failed', reason: result.reason, stableRestored: result.stableRestored } as const),
-          ),
+          ports
+            .promote()
+            .then((result) =>
+              result.ok
+                ? ({ kind: 'promoted', revision: result.revision, summary: result.summary } as const)
+                : ({ kind: 'promotion-failed', reason: result.reason, stableRestored: result.stableRestored } as const),
+            ),
           (reason) => ({ kind: 'promotion-failed', reason, stableRestored: false }),
         );
         return;
@@ -261,13 +263,17 @@ export async function runCanary(
 
   const bake = async (index: number, durationMs: number, signal: AbortSignal) => {
     // Health for as long as the step lasts: only a failure is news (the step ends by stop-step).
-    void watchCanary(signal, 24 * 3_600_000).then((verdict) => {
+    void watchCanary(signal, durationMs + plan.timeoutMs).then((verdict) => {
       if (signal.aborted || verdict.status !== 'failed') return;
       onFailure(verdict);
       gate({ step: index, gate: 'health', passed: false, detail: describeFailure(verdict) });
       queue.push({ kind: 'unhealthy', reason: describeFailure(verdict) });
     });
-    if (durationMs > 0) void sleep(durationMs, signal).then(() => queue.push({ kind: 'bake-elapsed', step: index }), () => undefined);
+    if (durationMs > 0)
+      void sleep(durationMs, signal).then(
+        () => queue.push({ kind: 'bake-elapsed', step: index }),
+        () => undefined,
+      );
     if (ports.runSmoke) {
       const runSmoke = ports.runSmoke;
       void (async () => {
@@ -275,7 +281,11 @@ export async function runCanary(
           const smoke = await runSmoke(signal);
           if (signal.aborted) return;
           gate({ step: index, gate: 'smoke', passed: smoke.passed, detail: smoke.summary });
-          queue.push(smoke.passed ? { kind: 'smoke-passed', step: index, summary: smoke.summary } : { kind: 'smoke-failed', step: index, reason: `smoke: ${smoke.reason ?? smoke.summary}` });
+          queue.push(
+            smoke.passed
+              ? { kind: 'smoke-passed', step: index, summary: smoke.summary }
+              : { kind: 'smoke-failed', step: index, reason: `smoke: ${smoke.reason ?? smoke.summary}` },
+          );
         } catch (error) {
           if (!signal.aborted) queue.push({ kind: 'smoke-failed', step: index, reason: `smoke could not run: ${describeError(error).split('\n')[0]}` });
         }

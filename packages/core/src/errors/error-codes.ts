@@ -12,6 +12,25 @@ export interface ErrorCodeInfo {
  * a unit test fails when code in packages/ uses one that is not listed here.
  */
 export const errorCodes = {
+  CANARY_NOT_DERIVABLE: {
+    exitCode: ExitCode.invalidInput,
+    meaning: 'the chart rendered with the new values has no Deployment or StatefulSet (hooks aside): nothing to run as a canary; nothing was changed',
+  },
+  CANARY_NAME_TAKEN: {
+    exitCode: ExitCode.environment,
+    meaning:
+      "an object with a canary object's name exists that Slipway did not create for this release (no managed-by: slipway and slipway.dev/canary-of labels); Slipway neither changes nor deletes it",
+  },
+  TRAFFIC_ROUTE_CONFLICT: {
+    exitCode: ExitCode.needsHuman,
+    meaning:
+      'a traffic object (HTTPRoute) was changed by someone else while the canary ran; Slipway did not overwrite it, so traffic may still reach the canary',
+  },
+  PROMETHEUS_UNREACHABLE: {
+    exitCode: ExitCode.environment,
+    meaning:
+      "Prometheus (or Azure Monitor managed Prometheus) could not be queried before the canary began: not reachable, or the identity lacks the workspace's Monitoring Data Reader role",
+  },
   INPUT_INVALID: { exitCode: ExitCode.invalidInput, meaning: 'one or more inputs are malformed, missing or inconsistent; each problem names its input' },
   OCI_LAYOUT_INVALID: { exitCode: ExitCode.invalidInput, meaning: 'an OCI image layout directory given as input is missing, incomplete or corrupt' },
   TOOL_NOT_FOUND: { exitCode: ExitCode.environment, meaning: 'an external tool (buildah, docker, trivy, git, helm) is not on PATH' },

@@ -26,8 +26,6 @@ export interface KubeClients {
   readonly networking: k8s.NetworkingV1Api;
   /** Objects of kinds without a typed client here (HTTPRoute...), by group/version/plural. */
   readonly custom: k8s.CustomObjectsApi;
-  /** Any object by its apiVersion and kind (server-side apply of derived objects, deletes by reference). */
-  readonly objects: k8s.KubernetesObjectApi;
 }
 
 /** A request sent as it is (the API server's service proxy): status, headers and body, whatever the status. */
@@ -161,7 +159,6 @@ export class KubeApi {
       coordination: this.#config.makeApiClient(this.#lib.CoordinationV1Api),
       networking: this.#config.makeApiClient(this.#lib.NetworkingV1Api),
       custom: this.#config.makeApiClient(this.#lib.CustomObjectsApi),
-      objects: this.#lib.KubernetesObjectApi.makeApiClient(this.#config),
     };
     return this.#clients;
   }

@@ -12,7 +12,6 @@ export {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
-  KubernetesObjectApi,
   NetworkingV1Api,
   Observable,
   VersionApi,

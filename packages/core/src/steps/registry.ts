@@ -4,6 +4,7 @@ import { deployStep } from './deploy/deploy-step.ts';
 import { pushStep } from './push/push-step.ts';
 import { rollbackStep } from './rollback/rollback-step.ts';
 import { scanStep } from './scan/scan-step.ts';
+import { smokeStep } from './smoke/smoke-step.ts';
 import type { AnyStepDefinition } from './framework/step-definition.ts';
 
 /**
@@ -18,6 +19,7 @@ export const steps: Readonly<Record<string, AnyStepDefinition>> = {
   'aks-context': aksContextStep,
   deploy: deployStep,
   rollback: rollbackStep,
+  smoke: smokeStep,
 };
 
 /** Steps added with {@link registerStep}: found by id, but never part of `steps` (no metadata, no help). */

@@ -98,6 +98,14 @@ export interface HelmUninstallOptions extends HelmTarget, HelmWaitOptions {
   ignoreNotFound?: boolean;
 }
 
+export interface HelmTestOptions extends HelmTarget {
+  release: string;
+  /** How long each test pod may take (Helm's default: 5m). */
+  timeoutMs?: number;
+  /** Print each test pod's logs after the tests (`--logs`): what a failed test said. */
+  logs?: boolean;
+}
+
 export interface HelmRegistryLoginOptions {
   /** The registry host, e.g. `myacr.azurecr.io`. */
   host: string;
@@ -227,6 +235,13 @@ export function buildHelmTemplateArgs(options: HelmTemplateOptions): string[] {
   const args = ['template', options.release, chart.positional, ...chart.flags, ...targetArgs(options), ...valuesArgs(options)];
   if (options.isUpgrade) args.push('--is-upgrade');
   if (options.kubeVersion) args.push('--kube-version', options.kubeVersion);
+  return args;
+}
+
+/** `helm test`: runs the release's test hooks, one pod after another, against the deployed release. */
+export function buildHelmTestArgs(options: HelmTestOptions): string[] {
+  const args = ['test', options.release, ...targetArgs(options), ...timeoutArgs(options.timeoutMs)];
+  if (options.logs) args.push('--logs');
   return args;
 }
 

@@ -10,6 +10,7 @@ import {
   buildHelmRollbackArgs,
   buildHelmStatusArgs,
   buildHelmTemplateArgs,
+  buildHelmTestArgs,
   buildHelmUninstallArgs,
   buildHelmUpgradeArgs,
   type HelmFlags,
@@ -17,6 +18,7 @@ import {
   type HelmRollbackOptions,
   type HelmTarget,
   type HelmTemplateOptions,
+  type HelmTestOptions,
   type HelmUninstallOptions,
   type HelmUpgradeOptions,
 } from './helm-args.ts';
@@ -31,6 +33,8 @@ import {
   type HelmVersion,
 } from './helm-parsers.ts';
 import { isVersionAtLeast, type ToolVersion } from './tool-version.ts';
+import { formatCommand } from '../exec/format-command.ts';
+import { parseHelmTestOutput, type HelmTestRun } from '../smoke/helm-test-output.ts';
 
 /** The oldest Helm 3 Slipway runs: the oldest release still given security fixes when Helm 4 came out. */
 export const minimumHelm3 = '3.14.0';
@@ -156,6 +160,23 @@ export class Helm extends CliTool<HelmVersion> {
   /** Signs in to an OCI registry for charts; the password goes on stdin and is redacted from every log. */
   async registryLogin(options: HelmRegistryLoginOptions, password: string): Promise<void> {
     await this.run(buildHelmRegistryLoginArgs(options), { stdin: password, secrets: [password], timeoutMs: readTimeoutMs });
+  }
+
+  /**
+   * `helm test`: which test pods passed and which failed. A failed test is a result, not an error (Helm
+   * exits 1 for it); an ExecError only when Helm never got to the tests (no such release, no cluster).
+   */
+  async test(options: HelmTestOptions, run: HelmRunOptions = {}): Promise<HelmTestRun> {
+    const args = buildHelmTestArgs(options);
+    const result = await this.run(args, { timeoutMs: processTimeoutMs(options.timeoutMs), onLine: run.onLine, okExitCodes: [0, 1] });
+    const parsed = parseHelmTestOutput(result);
+    if (!parsed.ran) {
+      throw new ExecError(
+        { command: formatCommand(this.binPath, args), exitCode: result.exitCode, stderrTail: result.stderr.trim().split('\n').slice(-20).join('\n') },
+        { hint: 'check that the release exists in that namespace (`helm status`)' },
+      );
+    }
+    return parsed;
   }
 
   async uninstall(options: HelmUninstallOptions): Promise<void> {

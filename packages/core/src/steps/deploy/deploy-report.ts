@@ -1,4 +1,6 @@
+import type { CanaryResult } from '../../canary/canary-machine.ts';
 import type { DeployResult } from '../../deploy/deploy-machine.ts';
+import { renderCanarySummary } from './canary-report.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 import { escapeCell } from '../scan/reports/markdown-report.ts';
 import type { DeployInputs } from './deploy-inputs.ts';
@@ -7,19 +9,23 @@ import type { DeployRunResult } from './run-deploy.ts';
 /** deploy's outputs, summary and outcome: exit 0 deployed, 1 rolled back or blocked, 4 needs a human. */
 export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): StepReport {
   const deploy = run.deploy;
-  const result: DeployResult = deploy?.result ?? 'not-deployed';
-  const reason = deploy?.reason ?? (run.policy && !run.policy.passed ? `policy gate: ${run.policy.reason}` : undefined);
+  const canary = run.canary;
+  const result: DeployResult | CanaryResult = canary?.result ?? deploy?.result ?? 'not-deployed';
+  const reason = (canary ? canary.reason : deploy?.reason) ?? (run.policy && !run.policy.passed ? `policy gate: ${run.policy.reason}` : undefined);
   const outputs: Record<string, string> = {
     result,
-    revision: deploy?.revision === undefined ? '' : String(deploy.revision),
+    revision: String(run.revision ?? deploy?.revision ?? ''),
     'deployed-revision': deploy?.deployedRevision === undefined ? '' : String(deploy.deployedRevision),
     'rolled-back-to': deploy?.rolledBackTo === undefined ? '' : String(deploy.rolledBackTo),
     reason: reason ?? '',
     repaired: run.repaired?.description ?? '',
+    'failed-gate': canary?.failedGate ?? '',
   };
-  const lines = [`### Slipway deploy: ${run.release} in ${run.namespace} — ${result}`, ''];
+  const lines = [`### Slipway deploy${canary ? ' (canary)' : ''}: ${run.release} in ${run.namespace} — ${result}`, ''];
   if (reason) lines.push(`**Why:** ${escapeCell(reason)}`, '');
-  const failure = deploy?.failure;
+  if (canary && inputs.canary) lines.push(...renderCanarySummary(inputs.canary, canary));
+  if (run.superseded) lines.push(`**Before this canary:** ${escapeCell(run.superseded)}`, '');
+  const failure = canary?.failure ?? deploy?.failure;
   if (failure) {
     lines.push('| workload | pod | container | reason | last log line |', '|---|---|---|---|---|');
     lines.push(
@@ -44,13 +50,15 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
   if (run.repaired) lines.push(`**Repaired before the upgrade:** ${escapeCell(run.repaired.description)}`, '');
   if (run.policy)
     lines.push(`**Policy gate:** ${run.policy.passed ? 'passed' : 'failed'} — ${escapeCell(run.policy.reason)}`, '', run.policy.summaryMarkdown, '');
-  if (deploy?.timeline.length) {
-    const start = deploy.timeline[0]?.at.getTime() ?? 0;
+  const timeline = [...(canary?.timeline ?? []), ...(canary ? [] : (deploy?.timeline ?? []))];
+  if (timeline.length) {
+    const start = timeline[0]?.at.getTime() ?? 0;
     lines.push('| t | event |', '|---|---|');
-    for (const entry of deploy.timeline) lines.push(`| +${((entry.at.getTime() - start) / 1000).toFixed(1)} s | ${escapeCell(entry.message)} |`);
+    for (const entry of timeline) lines.push(`| +${((entry.at.getTime() - start) / 1000).toFixed(1)} s | ${escapeCell(entry.message)} |`);
     lines.push('');
   }
-  const outcome = result === 'deployed' ? 'succeeded' : result === 'needs-human' ? 'needs-human' : 'gate-failed';
+  const outcome =
+    result === 'deployed' || result === 'promoted' || result === 'paused' ? 'succeeded' : result === 'needs-human' ? 'needs-human' : 'gate-failed';
   return {
     outcome,
     ...(outcome === 'succeeded' ? {} : { reason: `deploy of ${run.release}: ${result}${reason ? `: ${reason}` : ''}` }),
@@ -64,6 +72,18 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
       repaired: run.repaired?.description,
       policy: run.policy ? { passed: run.policy.passed, reason: run.policy.reason, counts: run.policy.counts } : undefined,
       deploy: deploy ? { ...deploy, timeline: deploy.timeline.map((entry) => ({ at: entry.at.toISOString(), message: entry.message })) } : undefined,
+      canary: canary
+        ? {
+            result: canary.result,
+            reason: canary.reason,
+            failedGate: canary.failedGate,
+            weights: canary.weights.map((entry) => ({ at: entry.at.toISOString(), weight: entry.weight })),
+            gates: canary.gates.map((gate) => ({ ...gate, at: gate.at.toISOString() })),
+            timeline: canary.timeline.map((entry) => ({ at: entry.at.toISOString(), message: entry.message })),
+            rollbackDecidedAt: canary.rollbackDecidedAt?.toISOString(),
+            rollbackDoneAt: canary.rollbackDoneAt?.toISOString(),
+          }
+        : undefined,
     },
   };
 }

@@ -49,6 +49,7 @@ export const deploySpec = {
     { name: 'release', displayName: 'Release', isExpanded: true },
     { name: 'chart', displayName: 'Chart and values', isExpanded: true },
     { name: 'health', displayName: 'Health and rollback', isExpanded: true },
+    { name: 'canary', displayName: 'Canary: steps, traffic and gates', isExpanded: false },
     { name: 'policy', displayName: 'Policy gate', isExpanded: false },
     { name: 'cluster', displayName: 'Cluster', isExpanded: false },
     { name: 'azure', displayName: 'Azure sign-in (charts in ACR)', isExpanded: false },
@@ -119,8 +120,115 @@ export const deploySpec = {
       type: 'enum',
       group: 'release',
       default: 'direct',
-      allowed: ['direct'],
-      description: 'direct: upgrade the release, watch it, keep it or roll it back.',
+      allowed: ['direct', 'canary'],
+      description:
+        'direct: upgrade the release, watch it, keep it or roll it back. canary: run the new version beside the stable release (which keeps serving at full scale), shift traffic in steps with gates at each (health, smoke, metrics), then promote it, or remove it and leave stable untouched.',
+    },
+    {
+      name: 'action',
+      type: 'enum',
+      group: 'canary',
+      default: 'start',
+      allowed: ['start', 'promote', 'abort'],
+      visibleRule: 'strategy = canary',
+      description:
+        'start: a new canary. promote / abort: continue the canary a previous run left paused (pause-after-step), from the release journal: promote it, or remove it. Give the same chart, values and image as the run that started it.',
+    },
+    {
+      name: 'steps',
+      type: 'list',
+      group: 'canary',
+      default: '10,25,50',
+      visibleRule: 'strategy = canary',
+      description: "The canary's traffic weights in percent, increasing, each 1-100 (`10,25,50`). After the last step passes, the canary is promoted.",
+    },
+    {
+      name: 'bake',
+      type: 'duration',
+      group: 'canary',
+      default: '1m',
+      max: 86_400_000,
+      visibleRule: 'strategy = canary',
+      description: 'How long each step lasts at least, its gates running (health all along, smoke once, metrics every interval).',
+    },
+    {
+      name: 'pause-after-step',
+      type: 'integer',
+      group: 'canary',
+      default: '0',
+      min: 0,
+      max: 100,
+      visibleRule: 'strategy = canary',
+      description:
+        'Stop after this step (1 = after the first) with the canary running, exit 0 and result `paused`; a later job (after an approval) runs deploy with action promote or abort. 0: never pause.',
+    },
+    {
+      name: 'traffic',
+      type: 'enum',
+      group: 'canary',
+      default: 'replicas',
+      allowed: ['replicas', 'ingress-nginx', 'gateway-api'],
+      visibleRule: 'strategy = canary',
+      description:
+        "How the canary gets its share. replicas: canary pods behind the release's own Services, weight by pod count (works everywhere, coarse). ingress-nginx: a canary Ingress with ingress-nginx's canary-weight annotation (AKS application routing is ingress-nginx). gateway-api: weighted backendRefs on an HTTPRoute.",
+    },
+    {
+      name: 'ingress',
+      type: 'string',
+      group: 'canary',
+      visibleRule: 'traffic = ingress-nginx',
+      description:
+        "With traffic ingress-nginx: the release's Ingress to split (default: its only one). It is never modified; a canary Ingress is added beside it.",
+    },
+    {
+      name: 'http-route',
+      type: 'string',
+      group: 'canary',
+      visibleRule: 'traffic = gateway-api',
+      description:
+        "With traffic gateway-api: the HTTPRoute (in the release's namespace) whose backendRefs to the release's Services get weights; restored exactly afterwards.",
+    },
+    {
+      name: 'smoke',
+      type: 'multiline',
+      group: 'canary',
+      visibleRule: 'strategy = canary',
+      description:
+        "Smoke checks run against the canary at each step (the smoke step's `checks` format: YAML list of url or service, method, headers, expect-status, body-matches, json-path, max-latency, retries). A `service` target is the canary's own Service.",
+    },
+    {
+      name: 'smoke-helm-test',
+      type: 'boolean',
+      group: 'canary',
+      default: 'false',
+      visibleRule: 'strategy = canary',
+      description: "Also run the chart's `helm test` hooks after the promotion; a failure rolls the stable release back.",
+    },
+    {
+      name: 'metrics',
+      type: 'multiline',
+      group: 'canary',
+      visibleRule: 'strategy = canary',
+      description:
+        'Metric gates (YAML list): name, query (PromQL; {{release}}, {{namespace}}, {{canary}} substituted), threshold for a pass (`<= 1%`, `< 300ms`), interval, failure-limit (default 1), consecutive-error-limit (4), no-data-limit (3), on-fail / on-error / on-no-data: retry (default), fail, pause or ignore.',
+    },
+    {
+      name: 'prometheus-url',
+      type: 'string',
+      group: 'canary',
+      visibleRule: 'strategy = canary',
+      description:
+        "Prometheus' base URL for the metric gates, or an Azure Monitor workspace's query endpoint (`https://<workspace>.<region>.prometheus.monitor.azure.com`).",
+    },
+    {
+      name: 'prometheus-auth',
+      type: 'enum',
+      group: 'canary',
+      default: 'auto',
+      allowed: ['auto', 'azure', 'none'],
+      visibleRule: 'strategy = canary',
+      description:
+        'azure: an Entra token from the Azure inputs (managed Prometheus; the identity needs the Monitoring Data Reader role on the workspace); none: no credentials; auto: azure for *.prometheus.monitor.azure.com, else none.',
     },
     { name: 'create-namespace', type: 'boolean', group: 'release', default: 'false', description: 'Create the namespace when it does not exist.' },
     {
@@ -188,7 +296,12 @@ export const deploySpec = {
   outputs: [
     {
       name: 'result',
-      description: '`deployed`, `rolled-back` (exit 1), `not-deployed` (blocked before the release changed, exit 1) or `needs-human` (exit 4).',
+      description:
+        '`deployed` (direct), `promoted` (canary), `paused` (canary left running for a later action: promote or abort; exit 0), `rolled-back` (exit 1), `not-deployed` (blocked before the release changed, exit 1) or `needs-human` (exit 4).',
+    },
+    {
+      name: 'failed-gate',
+      description: 'The gate that stopped a canary: `health`, `smoke`, `analysis/<metric>`, `promotion`, `cancel` or `abort`; empty otherwise.',
     },
     { name: 'revision', description: 'The release revision now running.' },
     { name: 'deployed-revision', description: 'The revision this deploy created (also when it was rolled back).' },

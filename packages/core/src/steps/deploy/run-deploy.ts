@@ -4,7 +4,8 @@ import { buildImageValues } from '../../deploy/image-values.ts';
 import { workloadsInManifest } from '../../deploy/health/rendered-workloads.ts';
 import { openReleaseSession } from '../../deploy/release-session.ts';
 import { repairPendingRelease, type RepairReport } from '../../deploy/repair-pending-release.ts';
-import { runDirectDeploy, type DirectDeployOutcome } from '../../deploy/run-direct-deploy.ts';
+import { runDirectDeploy, type DirectDeployOutcome, type DirectDeployPlan } from '../../deploy/run-direct-deploy.ts';
+import type { CanaryOutcome } from '../../canary/run-canary.ts';
 import { formatRun } from '../../deploy/run-identity.ts';
 import { runPolicyGate, type PolicyGateResult } from '../../deploy/policy-gate/policy-gate.ts';
 import { ExecError, InvalidInputsError } from '../../errors/index.ts';
@@ -22,7 +23,13 @@ export interface DeployRunResult {
   namespace: string;
   policy: PolicyGateResult | undefined;
   repaired: RepairReport | undefined;
+  /** The direct deploy: the whole deploy with strategy direct; a canary's first install or its promotion. */
   deploy: DirectDeployOutcome | undefined;
+  canary?: CanaryOutcome | undefined;
+  /** A canary an earlier run left, removed before this one began. */
+  superseded?: string | undefined;
+  /** The release's revision now, when the direct deploy does not say (a canary). */
+  revision?: number | undefined;
 }
 
 /**
@@ -79,6 +86,47 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
         return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired: undefined, deploy: undefined });
     }
 
+    const direct: DirectDeployPlan = {
+      chart: inputs.chart,
+      valuesFiles,
+      set: inputs.set,
+      createNamespace: inputs.createNamespace,
+      historyMax: inputs.historyMax,
+      serverSide: inputs.serverSide,
+      description: inputs.description ?? `slipway deploy by ${formatRun(deps.run)}`,
+      workloads,
+      timeoutMs: inputs.timeoutMs,
+      stableForMs: inputs.stableForMs,
+      maxRestarts: inputs.maxRestarts,
+    };
+    if (inputs.canary) {
+      // The canary engine (and its Prometheus client) loads only for strategy canary.
+      const { runCanaryDeploy } = await import('../../canary/deploy-with-canary.ts');
+      const canary = await runCanaryDeploy(
+        {
+          canary: inputs.canary,
+          target,
+          manifest,
+          direct,
+          image: inputs.image?.pinned.reference,
+          azureAuth: inputs.azureAuth,
+          helm,
+          createNamespace: inputs.createNamespace,
+        },
+        deps,
+      );
+      return buildDeployReport(inputs, {
+        release: target.release,
+        namespace: target.namespace,
+        policy,
+        repaired: canary.repaired,
+        deploy: canary.direct,
+        canary: canary.canary,
+        superseded: canary.superseded,
+        revision: canary.revision,
+      });
+    }
+
     const session = await openReleaseSession(target, deps, {
       operation: 'deploy',
       purpose: `deploy by ${formatRun(deps.run)}`,
@@ -92,25 +140,8 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
         watchTimeoutMs: inputs.timeoutMs,
         maxRestarts: inputs.maxRestarts,
       });
-      const repaired = repair.report;
-      const deploy = await runDirectDeploy(
-        session,
-        {
-          chart: inputs.chart,
-          valuesFiles,
-          set: inputs.set,
-          createNamespace: inputs.createNamespace,
-          historyMax: inputs.historyMax,
-          serverSide: inputs.serverSide,
-          description: inputs.description ?? `slipway deploy by ${formatRun(deps.run)}`,
-          workloads,
-          timeoutMs: inputs.timeoutMs,
-          stableForMs: inputs.stableForMs,
-          maxRestarts: inputs.maxRestarts,
-        },
-        repair.history,
-      );
-      return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired, deploy });
+      const deploy = await runDirectDeploy(session, direct, repair.history);
+      return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired: repair.report, deploy });
     } finally {
       await session.close();
     }

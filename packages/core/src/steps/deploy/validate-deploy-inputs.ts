@@ -12,6 +12,7 @@ import { parseIgnoreFile } from '../scan/ignore-rules.ts';
 import { parseFailOn } from '../scan/scan-policy.ts';
 import type { ImagePart } from '../../deploy/image-values.ts';
 import type { DeployInputs } from './deploy-inputs.ts';
+import { canaryNeedsAzure, validateCanaryInputs } from './validate-canary-inputs.ts';
 import type { deploySpec } from './deploy-spec.ts';
 
 export type DeployInputValues = InputValues<typeof deploySpec.inputs>;
@@ -39,7 +40,9 @@ export function validateDeployInputs(values: DeployInputValues, context: Validat
     problems.add('chart-registry-auth', 'azure applies to an oci:// chart only');
   }
   const signIn = chartRegistry !== undefined && registryAuth === 'azure';
-  const auth = validateAzureAuth(values, context, { signIn });
+  const needsAzure = signIn || canaryNeedsAzure(values);
+  const auth = validateAzureAuth(values, context, { signIn: needsAzure });
+  const canary = validateCanaryInputs(values, context);
 
   const valuesFiles = values.valuesFiles.map((file, index) => checkValuesFile(file, index, context));
   for (const key of Object.keys(values.set)) {
@@ -65,6 +68,8 @@ export function validateDeployInputs(values: DeployInputValues, context: Validat
     set: values.set,
     image,
     strategy: values.strategy,
+    canary,
+    azureAuth: needsAzure ? auth : undefined,
     createNamespace: values.createNamespace,
     historyMax: values.historyMax,
     serverSide: values.serverSide,

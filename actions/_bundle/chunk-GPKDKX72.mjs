@@ -1,0 +1,2 @@
+import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);
+async function mapWithLimit(items,limit,fn){let results=new Array(items.length),errors=[],next=0,worker=async()=>{for(;next<items.length;){let index=next++;try{results[index]=await fn(items[index],index)}catch(error){errors.push(error)}}};if(await Promise.all(Array.from({length:Math.max(1,Math.min(limit,items.length))},worker)),errors.length>0)throw errors[0];return results}export{mapWithLimit};

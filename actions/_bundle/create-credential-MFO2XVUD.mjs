@@ -1,2 +1,0 @@
-import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);
-import{chooseMethod,createCredential,federatedTokenAudience}from"./chunk-Z4TKP7VR.mjs";import"./chunk-YWCIF6Q5.mjs";import"./chunk-K7LOTUW2.mjs";import"./chunk-FDX5UVA5.mjs";import"./chunk-RS4JB3TM.mjs";export{chooseMethod,createCredential,federatedTokenAudience};
