@@ -78,6 +78,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         outcome: outcome.report?.outcome ?? 'error',
         outputs: host.outputs,
         result: outcome.report?.result,
+        // The Markdown a job summary would show, so that --json alone says everything.
+        ...(host.summaries.length > 0 ? { summary: host.summaries.join('\n') } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
         ...(post ? { post: postSummary(post) } : {}),
         ...(Object.keys(exported).length > 0 ? { exported } : {}),
