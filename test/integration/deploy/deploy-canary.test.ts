@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,7 +99,8 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     const text = await kubectl(sb, ['get', 'configmap', 'slipway-journal-demo', '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
     return text ? (JSON.parse(text) as Journal) : undefined;
   };
-  const canaryObjects = (ns: string) => kubectl(sb, ['get', 'deployments,services,configmaps,secrets,ingresses', '-n', ns, '-l', 'slipway.dev/canary-of=demo', '-o', 'name']);
+  const canaryObjects = (ns: string) =>
+    kubectl(sb, ['get', 'deployments,services,configmaps,secrets,ingresses', '-n', ns, '-l', 'slipway.dev/canary-of=demo', '-o', 'name']);
   const stablePods = async (ns: string) =>
     (
       await kubectlJson<{ items: Array<{ metadata: { name: string; labels: Record<string, string> } }> }>(sb, [
@@ -114,9 +115,12 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
       .map((pod) => pod.metadata.name)
       .sort();
   const helmRevision = async (helm: string, ns: string) =>
-    (JSON.parse(await runOk(sb, helm, ['history', 'demo', '-n', ns, '-o', 'json', '--kubeconfig', sb.env.KUBECONFIG as string])) as Array<{ revision: number; status: string }>).at(
-      -1,
-    );
+    (
+      JSON.parse(await runOk(sb, helm, ['history', 'demo', '-n', ns, '-o', 'json', '--kubeconfig', sb.env.KUBECONFIG as string])) as Array<{
+        revision: number;
+        status: string;
+      }>
+    ).at(-1);
 
   for (const [label, variable] of [
     ['helm 3', 'HELM3'],
@@ -137,7 +141,13 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
       expect(canary?.timeline.map((entry) => entry.message)).toEqual(
         expect.arrayContaining([expect.stringMatching(/^canary: 10% -> 25% \(health ok\)$/), expect.stringMatching(/^canary: 25% -> 50% \(health ok\)$/)]),
       );
-      const deployment = await kubectlJson<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(sb, ['get', 'deployment', 'demo-slipway-demo', '-n', ns]);
+      const deployment = await kubectlJson<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(sb, [
+        'get',
+        'deployment',
+        'demo-slipway-demo',
+        '-n',
+        ns,
+      ]);
       expect(deployment.spec.template.metadata.labels.version).toBe('v2');
       expect(await canaryObjects(ns)).toBe('');
       expect((await journal(ns))?.phase).toBe('promoted');
@@ -158,7 +168,9 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
       watcher.child.kill();
       expect(crashing.doc.exitCode, crashing.stderr).toBe(1);
       expect(crashing.doc.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': 'health', revision: '2' });
-      expect(crashing.doc.outputs.reason).toMatch(/^Deployment\/demo-slipway-demo-canary pod demo-slipway-demo-canary-[a-z0-9-]+ container app: CrashLoopBackOff/);
+      expect(crashing.doc.outputs.reason).toMatch(
+        /^Deployment\/demo-slipway-demo-canary pod demo-slipway-demo-canary-[a-z0-9-]+ container app: CrashLoopBackOff/,
+      );
       const decidedAt = Date.parse(crashing.doc.result?.canary?.rollbackDecidedAt ?? '');
       console.log(`${label}: canary CrashLoopBackOff seen by the test -> rollback decided: ${decidedAt - crashSeenAt} ms`);
       expect(decidedAt - crashSeenAt).toBeLessThan(3000);
@@ -177,10 +189,14 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     const metrics = `- name: error-rate\n  query: '${errorRatio(version)}'\n  threshold: "<= 1%"\n  interval: 1s`;
     const run = cli(helm, canaryInputs(ns, { bake: '30s', metrics, 'prometheus-url': sb.env.PROMETHEUS_URL as string, set: 'version=v2' }));
     // Healthy first: the first step's measurements pass; then the canary's errors go up.
-    await waitFor('a passing measurement', async () => ((await journal(ns))?.timeline.some((event) => /error-rate 0% <= 1%/.test(event.message)) ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      'a passing measurement',
+      async () => ((await journal(ns))?.timeline.some((event) => /error-rate 0% <= 1%/.test(event.message)) ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
     await control(version, 0.2);
     const outcome = await run.done;
     const doc = JSON.parse(outcome.stdout) as CliDocument;
@@ -214,10 +230,14 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     const port = (forwarder.address() as net.AddressInfo).port;
     const metrics = `- name: error-rate\n  query: '${errorRatio(version)}'\n  threshold: "<= 1%"\n  interval: 1s\n  consecutive-error-limit: 1\n  on-error: pause`;
     const run = cli(helm, canaryInputs(ns, { bake: '60s', metrics, 'prometheus-url': `http://127.0.0.1:${port}`, set: 'version=v2' }));
-    await waitFor('a passing measurement', async () => ((await journal(ns))?.timeline.some((event) => /error-rate 0% <= 1%/.test(event.message)) ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      'a passing measurement',
+      async () => ((await journal(ns))?.timeline.some((event) => /error-rate 0% <= 1%/.test(event.message)) ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
     forwarder.close();
     for (const socket of sockets) socket.destroy();
     const outcome = await run.done;
@@ -238,6 +258,52 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     expect(ghost.doc.outputs.reason).toMatch(/no data/i);
     expect(ghost.doc.summary).toContain('Before this canary:');
     expect(await canaryObjects(ns)).toBe('');
+  });
+
+  it('metric gates against Azure Monitor managed Prometheus, signed in with the shared Azure inputs (the Entra-checking double in front of Prometheus)', {
+    timeout: 120_000,
+  }, async () => {
+    const managed = sb.env.SANDBOX_MANAGED_PROMETHEUS_URL;
+    expect(managed, 'the sandbox has no managed Prometheus double (npm run sandbox:up)').toBeTruthy();
+    const doubles = JSON.parse(readFileSync(sb.env.AZURE_DOUBLES_JSON as string, 'utf8')) as {
+      tenantId: string;
+      authorityHost: string;
+      apps: Array<{ name: string; clientId: string; secrets: string[] }>;
+    };
+    const ci = doubles.apps.find((app) => app.name === 'ci') as { clientId: string; secrets: string[] };
+    const helm = sb.env.HELM3 as string;
+    const ns = await newNamespace('canary-amw');
+    await installStable(helm, ns);
+    const version = await newVersion('it-canary-amw');
+    const metrics = `- name: error-rate\n  query: '${errorRatio(version)}'\n  threshold: "<= 1%"\n  interval: 1s`;
+    const azure = {
+      'prometheus-auth': 'azure',
+      auth: 'client-secret',
+      'tenant-id': doubles.tenantId,
+      'client-id': ci.clientId,
+      'authority-host': doubles.authorityHost,
+    };
+    const deploy = (inputs: Record<string, string>, secret: string) =>
+      start(process.execPath, [hosts.cli, ...cliArgs('deploy', inputs)], { ...toolEnv(sb, helm), SLIPWAY_CLIENT_SECRET: secret }).done;
+    const promoted = await deploy(
+      canaryInputs(ns, { steps: '50', metrics, 'prometheus-url': managed as string, ...azure, set: 'version=v2' }),
+      ci.secrets[0] as string,
+    );
+    const doc = JSON.parse(promoted.stdout) as CliDocument;
+    expect(doc.exitCode, promoted.stderr).toBe(0);
+    expect(doc.outputs.result).toBe('promoted');
+    expect(doc.result?.canary?.gates).toEqual(expect.arrayContaining([expect.objectContaining({ gate: 'analysis/error-rate', passed: true })]));
+    expect(promoted.stderr).toMatch(/metrics: 1 query accepted by https:\/\/127\.0\.0\.1:\d+\/managed-prometheus\//);
+
+    // A wrong secret: Entra refuses the sign-in before anything in the cluster changes.
+    const refused = await deploy(
+      canaryInputs(ns, { steps: '50', metrics, 'prometheus-url': managed as string, ...azure, set: 'version=v3' }),
+      'not-the-secret',
+    );
+    const refusedDoc = JSON.parse(refused.stdout) as CliDocument;
+    expect(refusedDoc.exitCode, refused.stderr).toBe(3);
+    expect(await canaryObjects(ns)).toBe('');
+    expect((await journal(ns))?.phase).toBe('promoted');
   });
 
   it('a failing smoke check rolls back; a passing one is shown with its latency', { timeout: 120_000 }, async () => {
@@ -278,7 +344,10 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     expect(bad.doc.error?.code).toBe('INPUT_INVALID');
     for (const input of ['steps', 'bake', 'traffic', 'smoke[0].url', 'metrics[0].threshold']) expect(bad.doc.error?.message).toContain(input);
 
-    const rejected = await cliDoc(helm, canaryInputs(ns, { metrics: '- name: rate\n  query: sum(rate(\n  threshold: "< 1"', 'prometheus-url': sb.env.PROMETHEUS_URL as string }));
+    const rejected = await cliDoc(
+      helm,
+      canaryInputs(ns, { metrics: '- name: rate\n  query: sum(rate(\n  threshold: "< 1"', 'prometheus-url': sb.env.PROMETHEUS_URL as string }),
+    );
     expect(rejected.doc.exitCode).toBe(2);
     expect(rejected.doc.error?.message).toMatch(/metrics\[0\]\.query.*Prometheus rejects it/s);
     expect(await kubectl(sb, ['get', 'deployments,services,configmaps', '-n', ns, '-o', 'name'])).toBe(before);
