@@ -155,7 +155,7 @@ describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb
     );
     return {
       seen: async () => {
-        const at = await Promise.race([firstCrash, new Promise<undefined>((resolve) => setTimeout(resolve, 5000))]);
+        const at = await Promise.race([firstCrash, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))]);
         watcher.child.kill();
         return at;
       },
@@ -188,7 +188,11 @@ describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb
       ]);
       expect(await canaryObjects(ns)).toBe('');
       expect((await journal(ns))?.phase).toBe('promoted');
-      if (host === 'github') expect(promoted.summary).toMatch(/promoted/);
+      if (host === 'github') {
+        // The job summary: the time to promote against the configured bake, and the weight timeline up to 100%.
+        expect(promoted.summary).toMatch(/time to promote: [\d.]+ s \(bake time configured: 6 s\)/);
+        expect(promoted.summary).toMatch(/\| \+[\d.]+ s \| 50% \|[\s\S]*\| \+[\d.]+ s \| 100% \|/);
+      }
     });
 
     it(`${label}: a crash-looping canary rolls back on the health gate (exit 1, pod and container named); stable untouched`, {
@@ -211,6 +215,12 @@ describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb
       expect(await canaryObjects(ns)).toBe('');
       const record = await journal(ns);
       expect(record?.phase).toBe('rolled-back');
+      if (host === 'github') {
+        expect(crashing.summary).toMatch(
+          /\| health \| FAIL \| Deployment\/demo-slipway-demo-canary pod demo-slipway-demo-canary-\S+ container app: CrashLoopBackOff/,
+        );
+        expect(crashing.summary).toMatch(/rollback decided at \+[\d.]+ s, canary removed and traffic on stable [\d.]+ s later/);
+      }
 
       // Measured for the note: the first CrashLoopBackOff in the API to the rollback decision (the journal's rolling-back entry).
       expect(crashSeenAt, 'the watch saw no CrashLoopBackOff').toBeDefined();

@@ -18,6 +18,7 @@ interface KubeObject {
     namespace?: string;
     resourceVersion: string;
     generation?: number;
+    managedFields?: Array<{ manager: string; operation: string }>;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -43,6 +44,8 @@ interface CliDocument {
   exitCode: number;
   outputs: Record<string, string>;
   error?: { code: string; message: string };
+  /** The job summary's Markdown. */
+  summary?: string;
   result?: { canary?: { result: string; failedGate?: string; gates: GateRecord[]; weights: Array<{ weight: number }> } };
 }
 
@@ -296,7 +299,16 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
 
       // 2. A crash-looping canary: rolled back, its Ingress gone, stable untouched (revision, pods, Ingress).
       const mark = ingresses.events.length;
-      const stablePodsBefore = (await podsOf(ns)).map((pod) => pod.metadata.name).sort();
+      // Stable's pods once the promotion's rollout has settled (its old pods gone): the ones that must survive the rollback.
+      const stablePodNames = async () =>
+        (await podsOf(ns))
+          .map((pod) => pod.metadata.name)
+          .filter((name) => !name.startsWith(`${canaryName}-`))
+          .sort();
+      const stablePodsBefore = await waitFor('the promoted stable pods', async () => {
+        const names = await stablePodNames();
+        return names.length === 2 ? names : undefined;
+      });
       const crashing = await cliDoc(helm, {
         ...canaryInputs(ns, { traffic: 'ingress-nginx', ingress: stableName }),
         set: 'ingress.enabled=true\nversion=v3\nfailureMode=crashloop',
@@ -313,7 +325,7 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
       expect((await get('ingress', ns, stableName)).metadata.resourceVersion).toBe(stableIngress.metadata.resourceVersion);
       expect(await canaryLeftovers(ns)).toEqual([]);
       expect((await history(helm, ns)).map((entry) => entry.revision)).toEqual([1, 2]);
-      expect((await podsOf(ns)).map((pod) => pod.metadata.name).sort()).toEqual(stablePodsBefore);
+      expect(await stablePodNames()).toEqual(stablePodsBefore);
     });
   }
 
@@ -321,7 +333,7 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
     ['helm 3', 'HELM3'],
     ['helm 4', 'HELM4'],
   ] as const) {
-    it(`${label}: gateway-api, the chart's own HTTPRoute: backendRefs stable 90/canary 10, 75/25, 50/50; the promotion's upgrade succeeds and the rules are the original; after a crash-looping canary too`, {
+    it(`${label}: gateway-api, the chart's own HTTPRoute: backendRefs stable 90/canary 10, 75/25, 50/50; the promotion's upgrade succeeds and the rules are the original, after a crash-looping canary too; a later upgrade changing the rules is not refused`, {
       timeout: 150_000,
     }, async () => {
       const helm = sb.env[variable] as string;
@@ -370,6 +382,15 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
       expect((await get('httproute', ns, stableName)).spec.rules).toEqual(original);
       expect(await canaryLeftovers(ns)).toEqual([]);
       expect((await history(helm, ns)).map((entry) => entry.revision)).toEqual([1, 2]);
+
+      // Slipway let go of the rules (its managedFields entry dropped): a later upgrade that changes them is not
+      // refused (Helm 4's server-side apply would report a conflict with "slipway" on .spec.rules otherwise).
+      const route = await kubectlJson<KubeObject>(sb, ['get', 'httproute', stableName, '-n', ns, '--show-managed-fields']);
+      expect(route.metadata.managedFields?.map((entry) => entry.manager)).not.toContain('slipway');
+      const changed = await cliDoc(helm, { ...baseInputs(ns), set: 'httpRoute.enabled=true\nversion=v2\nservice.port=8080' });
+      expect(changed.doc.exitCode, changed.stderr).toBe(0);
+      expect(changed.doc.outputs).toMatchObject({ result: 'deployed', revision: '3' });
+      expect((await get('httproute', ns, stableName)).spec.rules).toEqual([{ ...original[0], backendRefs: [{ ...original[0].backendRefs[0], port: 8080 }] }]);
     });
   }
 
@@ -423,6 +444,8 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
       [2, true],
     ]);
     for (const gate of smokeGates) expect(gate.detail).toMatch(/^1\/1 passed \(healthz \d+ ms\)$/);
+    // The summary's gate table shows each with its latency: | t | step | weight | gate | result | measured |.
+    expect(promoted.doc.summary?.match(/\| smoke \| pass \| 1\/1 passed \(healthz \d+ ms\) \|/g)).toHaveLength(3);
     expect(transitions(routes.of('storefront').map((event) => routeWeights(event.object)))).toEqual([
       [[`${stableName}=3`, 'legacy-api=1'], [`${stableName}=1`]],
       [
@@ -455,6 +478,7 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
     expect(failing.doc.exitCode, failing.stderr).toBe(1);
     expect(failing.doc.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': 'smoke', revision: '2' });
     expect(failing.doc.outputs.reason).toMatch(/version: .*200/);
+    expect(failing.doc.summary).toMatch(/\| 1 \| 10% \| smoke \| FAIL \| 0\/1 passed \(version \d+ ms\) \|/);
     expect(failing.doc.result?.canary?.gates.filter((gate) => gate.gate === 'smoke').map((gate) => [gate.step, gate.passed])).toEqual([[0, false]]);
     expect(transitions(routes.of('storefront', mark).map((event) => routeWeights(event.object)))).toEqual([
       [
@@ -464,6 +488,8 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
       [[`${stableName}=3`, 'legacy-api=1'], [`${stableName}=1`]],
     ]);
     expect((await get('httproute', ns, 'storefront')).spec.rules).toEqual(original);
+    const managers = (await kubectlJson<KubeObject>(sb, ['get', 'httproute', 'storefront', '-n', ns, '--show-managed-fields'])).metadata.managedFields;
+    expect(managers?.map((entry) => entry.manager)).not.toContain('slipway');
     expect(await canaryLeftovers(ns)).toEqual([]);
     expect((await history(helm, ns)).map((entry) => entry.revision)).toEqual([1, 2]);
   });

@@ -256,7 +256,7 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     expect(ghost.doc.exitCode, ghost.stderr).toBe(1);
     expect(ghost.doc.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': 'analysis/ghost' });
     expect(ghost.doc.outputs.reason).toMatch(/no data/i);
-    expect(ghost.doc.summary).toContain('Before this canary:');
+    expect(ghost.doc.summary).toContain('Removed first:');
     expect(await canaryObjects(ns)).toBe('');
   });
 
@@ -321,6 +321,34 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     expect(bad.doc.exitCode, bad.stderr).toBe(1);
     expect(bad.doc.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': 'smoke', revision: '2' });
     expect(bad.doc.outputs.reason).toMatch(/broken: status 200 not in 503/);
+    expect(await canaryObjects(ns)).toBe('');
+  });
+
+  it('a canary left paused is removed by the rollback step (stable untouched) and by the next direct deploy', { timeout: 120_000 }, async () => {
+    const helm = sb.env.HELM3 as string;
+    const ns = await newNamespace('canary-left');
+    await installStable(helm, ns);
+    const paused = await cliDoc(helm, canaryInputs(ns, { steps: '50', 'pause-after-step': '1', set: 'version=v2' }));
+    expect(paused.doc.outputs.result, paused.stderr).toBe('paused');
+    expect(await canaryObjects(ns)).toMatch(/demo-slipway-demo-canary/);
+    const revision = await helmRevision(helm, ns);
+    const rolled = await start(
+      process.execPath,
+      [hosts.cli, ...cliArgs('rollback', { release: 'demo', namespace: ns, kubeconfig: sb.env.KUBECONFIG as string, timeout: '60s' })],
+      toolEnv(sb, helm),
+    ).done;
+    const rolledDoc = JSON.parse(rolled.stdout) as CliDocument;
+    expect(rolledDoc.exitCode, rolled.stderr).toBe(0);
+    expect(rolledDoc.outputs).toMatchObject({ result: 'rolled-back', revision: '1', 'rolled-back-to': '' });
+    expect(await canaryObjects(ns)).toBe('');
+    expect(await helmRevision(helm, ns)).toEqual(revision);
+
+    const again = await cliDoc(helm, canaryInputs(ns, { steps: '50', 'pause-after-step': '1', set: 'version=v3' }));
+    expect(again.doc.outputs.result, again.stderr).toBe('paused');
+    const direct = await cliDoc(helm, { ...baseInputs(ns), set: 'version=v4' });
+    expect(direct.doc.exitCode, direct.stderr).toBe(0);
+    expect(direct.doc.outputs).toMatchObject({ result: 'deployed', revision: '2' });
+    expect(direct.doc.summary).toMatch(/Removed first:.*removed the canary run .* left paused/);
     expect(await canaryObjects(ns)).toBe('');
   });
 

@@ -141,7 +141,7 @@ function rollBack(state: CanaryState, reason: string, gate: string, fields: Part
   return {
     next,
     actions: [{ kind: 'stop-step' }, { kind: 'roll-back', reason, gate }],
-    transition: `canary: rolling back at ${state.weight}% (${gate}): ${reason}`,
+    transition: `canary: rolling back at step ${Math.max(state.step, 0) + 1} (${state.weight}% live) on ${gate}: ${reason}`,
   };
 }
 

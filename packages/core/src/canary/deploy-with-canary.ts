@@ -19,7 +19,7 @@ import { renderQuery, type QueryVars } from './analysis/metric-checks.ts';
 import { PrometheusClient } from './analysis/prometheus-client.ts';
 import type { CanaryJournal } from './canary-journal.ts';
 import { createCanaryPorts } from './canary-ports.ts';
-import { removeCanary } from './derive/canary-objects.ts';
+import { leftCanary, removeLeftCanary } from './remove-left-canary.ts';
 import { deriveCanary, type CanaryPlan } from './derive/derive-canary.ts';
 import { runCanary, type CanaryOutcome } from './run-canary.ts';
 import { createTrafficRouter } from './traffic/create-traffic-router.ts';
@@ -126,13 +126,7 @@ export async function runCanaryDeploy(request: CanaryDeployRequest, deps: StepDe
     // A repair changed the history: read it again.
     const history = repair.history ?? (await readHistory(session));
 
-    let superseded: string | undefined;
-    if (canary.action === 'start' && left) {
-      superseded = `removed the canary run ${previous?.run.id ?? '?'} left ${previous?.phase === 'paused' ? 'paused' : `unfinished (${previous?.phase})`}`;
-      deps.log.warning(`canary: ${superseded}`);
-      await createTrafficRouter(session.api, { restoreFrom: left.router as TrafficSnapshot }).restore();
-      await removeCanary(session.api, { namespace: release.namespace, release: release.release, refs: left.objects });
-    }
+    const superseded = canary.action === 'start' ? await removeLeftCanary(session) : undefined;
 
     if (canary.action === 'start' && currentRevision(history)?.status !== 'deployed') {
       deps.log.info(`canary: release ${release.release} has no deployed revision to compare against; installing it directly`);

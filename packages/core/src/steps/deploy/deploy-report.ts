@@ -24,7 +24,7 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
   const lines = [`### Slipway deploy${canary ? ' (canary)' : ''}: ${run.release} in ${run.namespace} — ${result}`, ''];
   if (reason) lines.push(`**Why:** ${escapeCell(reason)}`, '');
   if (canary && inputs.canary) lines.push(...renderCanarySummary(inputs.canary, canary));
-  if (run.superseded) lines.push(`**Before this canary:** ${escapeCell(run.superseded)}`, '');
+  if (run.superseded) lines.push(`**Removed first:** ${escapeCell(run.superseded)}`, '');
   const failure = canary?.failure ?? deploy?.failure;
   if (failure) {
     lines.push('| workload | pod | container | reason | last log line |', '|---|---|---|---|---|');

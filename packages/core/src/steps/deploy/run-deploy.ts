@@ -140,8 +140,10 @@ export async function runDeployStep(inputs: DeployInputs, deps: StepDeps): Promi
         watchTimeoutMs: inputs.timeoutMs,
         maxRestarts: inputs.maxRestarts,
       });
+      // A canary an earlier run left must not outlive the version it tested.
+      const superseded = session.previous?.canary ? await (await import('../../canary/remove-left-canary.ts')).removeLeftCanary(session) : undefined;
       const deploy = await runDirectDeploy(session, direct, repair.history);
-      return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired: repair.report, deploy });
+      return buildDeployReport(inputs, { release: target.release, namespace: target.namespace, policy, repaired: repair.report, deploy, superseded });
     } finally {
       await session.close();
     }

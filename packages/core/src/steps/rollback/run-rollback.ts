@@ -1,5 +1,6 @@
 import { openReleaseSession } from '../../deploy/release-session.ts';
-import { RollbackFailedError, rollBackRelease, type RollBackOutcome } from '../../deploy/roll-back-release.ts';
+import { readHistory, RollbackFailedError, rollBackRelease, type RollBackOutcome } from '../../deploy/roll-back-release.ts';
+import { currentRevision } from '../../tools/helm-parsers.ts';
 import { formatRun } from '../../deploy/run-identity.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
@@ -16,6 +17,18 @@ export async function runRollbackStep(inputs: RollbackInputs, deps: StepDeps): P
   let outcome: RollBackOutcome;
   try {
     saveReleaseState(deps, { target, runId: deps.run.id, timeoutMs: inputs.timeoutMs, maxRestarts: inputs.maxRestarts });
+    // Rolling back a canary is removing it: traffic back to stable, stable untouched (unless a revision is asked for).
+    const canaryRemoved = session.previous?.canary ? await (await import('../../canary/remove-left-canary.ts')).removeLeftCanary(session) : undefined;
+    if (canaryRemoved && inputs.revision === undefined) {
+      await session.journal.record('rolled-back', canaryRemoved);
+      const revision = currentRevision(await readHistory(session))?.revision;
+      return {
+        outcome: 'succeeded',
+        outputs: { result: 'rolled-back', revision: revision === undefined ? '' : String(revision), 'rolled-back-to': '', reason: '' },
+        summary: `### Slipway rollback: ${target.release} in ${target.namespace} — rolled-back\n\n${canaryRemoved}; the stable release (revision ${revision ?? '?'}) was not changed\n`,
+        result: { release: target.release, namespace: target.namespace, result: 'rolled-back', canaryRemoved },
+      };
+    }
     await session.journal.record(
       'rolling-back',
       inputs.revision === undefined ? 'rolling back to the last good revision' : `rolling back to revision ${inputs.revision}`,
