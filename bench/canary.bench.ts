@@ -20,20 +20,12 @@
  * them are deleted at the end. Skips when the sandbox is not up. `BENCH_RUNS=5 npm run bench canary` for more
  * rounds (default 3).
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import type { SandboxInfo } from '../test/integration/sandbox/sandbox.ts';
-import { toolEnv } from '../test/integration/deploy/deploy-hosts.ts';
+import type { BaseRow, BaseSample, CliDocument, HelmUnderTest, TimedLine, Values } from './bench-support.ts';
+import { benchCluster, chartDir, readSandbox, release, root, runs, setArgs, startTimed, tally, timeout, toolVersions } from './bench-support.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'packages/cli/bin/slipway.mjs');
-const chartDir = path.join(root, 'test/fixtures/charts/slipway-demo');
-const release = 'demo';
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-const timeout = '60s';
 const steps = '10,25,50';
 const failingBake = '10s';
 const healthyBake = '5s';
@@ -43,50 +35,15 @@ const errorRate = 0.2;
 const metricInterval = '2s';
 const canarySelector = `app.kubernetes.io/managed-by=slipway,slipway.dev/canary-of=${release},slipway.dev/track=canary`;
 const stableSelector = `app.kubernetes.io/instance=${release},slipway.dev/track!=canary`;
-const exec = promisify(execFile);
 
-type Values = Record<string, string>;
-
-interface HelmUnderTest {
-  label: 'helm 3' | 'helm 4';
-  bin: string;
-  version: string;
-  /** The flag that makes `helm upgrade` roll back on failure. */
-  rollbackFlag: '--atomic' | '--rollback-on-failure';
-}
-
-interface TimedLine {
-  /** Epoch ms when the chunk holding the line arrived. */
-  at: number;
-  text: string;
-}
-
-interface TimedRun {
-  /** Epoch ms at spawn, to compare with the timestamps the process writes itself. */
-  startedAt: number;
-  endedAt: number;
-  wallMs: number;
-  exitCode: number;
-  stdout: string;
-  /** stdout and stderr lines with their arrival times. */
-  lines: TimedLine[];
-}
-
-/** One measurement; figures missing when the run did not produce them (then `problem` says why). */
-interface Sample {
-  wallMs: number;
-  /** Spawn to the rollback decision. */
-  decisionMs?: number | undefined;
+/** One measurement: the shared figures and the canary's own. */
+interface Sample extends BaseSample {
   /** The canary's first journal event (`canary: starting`) to the rollback decision. */
   canaryToDecisionMs?: number | undefined;
   /** The bench's own watch first seeing CrashLoopBackOff to the rollback decision. */
   crashToDecisionMs?: number | undefined;
   /** POST /control raising the error rate to the rollback decision. */
   raisedToDecisionMs?: number | undefined;
-  decisionToExitMs?: number | undefined;
-  gateMs?: number | undefined;
-  /** Spawn to the canary's first journal event (render, policy gate, Lease, history). */
-  startupMs?: number | undefined;
   /** Canary start to the promotion decision, minus the configured bake times. */
   stepsOverheadMs?: number | undefined;
   /** Promotion decision to `promoted` (helm upgrade of stable, its watch, canary removal). */
@@ -97,24 +54,6 @@ interface Sample {
   stableUntouched?: boolean | undefined;
   /** What happened to stable, for the table: `rev 1 -> 3`, `pods replaced`. */
   stableNote?: string | undefined;
-  problem?: string | undefined;
-}
-
-interface JournalEvent {
-  at: string;
-  phase: string;
-  message: string;
-}
-
-interface HistoryEntry {
-  revision: number;
-  status: string;
-  description: string;
-}
-
-interface CliDocument {
-  exitCode: number;
-  outputs: Record<string, string>;
 }
 
 interface PodList {
@@ -127,56 +66,6 @@ interface StableSnapshot {
   pods: string[];
 }
 
-/** The sandbox's sandbox.json, where `sandbox:up` writes it; undefined when the sandbox is down. */
-async function readSandbox(): Promise<SandboxInfo | undefined> {
-  const cache = process.env.SLIPWAY_CACHE ?? path.join(os.homedir(), '.cache', 'slipway');
-  const file = path.join(process.env.SLIPWAY_SANDBOX_DIR ?? path.join(cache, 'run'), 'sandbox.json');
-  if (!existsSync(file)) return undefined;
-  const sb = JSON.parse(readFileSync(file, 'utf8')) as SandboxInfo;
-  try {
-    const res = await fetch(`${sb.env.METRICS_APP_URL}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? sb : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A started process whose output lines are timed as they arrive; `onLine` sees each one then. */
-function startTimed(file: string, args: string[], env: Record<string, string>, onLine?: (line: TimedLine) => void) {
-  const startedAt = Date.now();
-  const started = performance.now();
-  const child = spawn(file, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-  let stdout = '';
-  const lines: TimedLine[] = [];
-  const collect = (keep: boolean) => {
-    let partial = '';
-    return (chunk: Buffer) => {
-      const at = Date.now();
-      const text = chunk.toString();
-      if (keep) stdout += text;
-      const parts = (partial + text).split('\n');
-      partial = parts.pop() ?? '';
-      for (const text of parts) {
-        const line = { at, text };
-        lines.push(line);
-        onLine?.(line);
-      }
-    };
-  };
-  child.stdout.on('data', collect(true));
-  child.stderr.on('data', collect(false));
-  const done = new Promise<TimedRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ startedAt, endedAt: Date.now(), wallMs: performance.now() - started, exitCode: code ?? -1, stdout, lines });
-    });
-  });
-  return { child, lines, done };
-}
-
-const setArgs = (values: Values) => Object.entries(values).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function run(): Promise<void> {
@@ -185,21 +74,13 @@ export async function run(): Promise<void> {
     console.log('sandbox not up (npm run sandbox:up): skipped');
     return;
   }
-  const kubeconfig = sb.env.KUBECONFIG as string;
-  const kubectlBin = sb.env.KUBECTL ?? 'kubectl';
   const metricsApp = sb.env.METRICS_APP_URL as string;
   const prometheusUrl = sb.env.PROMETHEUS_URL as string;
-  const namespaces: string[] = [];
   const versions: string[] = [];
-  const kubectl = async (args: string[]) => (await exec(kubectlBin, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-  const helmEnv = (helm: HelmUnderTest) => ({ ...toolEnv(sb, helm.bin), HOME: process.env.HOME ?? '/root' });
-  const helmOk = async (helm: HelmUnderTest, args: string[]) =>
-    (await exec(helm.bin, [...args, '--kubeconfig', kubeconfig], { env: helmEnv(helm), maxBuffer: 64 * 1024 * 1024 })).stdout;
-  const history = async (helm: HelmUnderTest, ns: string) => JSON.parse(await helmOk(helm, ['history', release, '-n', ns, '-o', 'json'])) as HistoryEntry[];
-  const journal = async (ns: string) => {
-    const text = await kubectl(['get', 'configmap', `slipway-journal-${release}`, '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
-    return text ? (JSON.parse(text) as { timeline: JournalEvent[] }) : undefined;
-  };
+  const { kubeconfig, kubectlBin, kubectl, helmEnv, history, journal, newPodsReady, helmUpgradeArgs, prepare, deleteNamespaces } = benchCluster(
+    sb,
+    'bench-canary',
+  );
   const stable = async (helm: HelmUnderTest, ns: string, selector: string): Promise<StableSnapshot> => {
     const pods = JSON.parse(await kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'json'])) as PodList;
     return {
@@ -261,29 +142,10 @@ export async function run(): Promise<void> {
       },
     };
   };
-  /** A fresh namespace holding revision 1, healthy (not timed). */
-  const prepare = async (helm: HelmUnderTest, tag: string) => {
-    const ns = `bench-canary-${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-    namespaces.push(ns);
-    await kubectl(['create', 'namespace', ns]);
-    await helmOk(helm, ['install', release, chartDir, '-n', ns, '--wait', '--timeout', timeout]);
-    return ns;
-  };
   const prepareMany = (helm: HelmUnderTest, tag: string) => Promise.all(Array.from({ length: runs }, () => prepare(helm, `${tag}-${helm.label.at(-1)}`)));
 
   try {
-    const helms: HelmUnderTest[] = [];
-    for (const [label, variable, rollbackFlag] of [
-      ['helm 3', 'HELM3', '--atomic'],
-      ['helm 4', 'HELM4', '--rollback-on-failure'],
-    ] as const) {
-      const bin = sb.env[variable] as string;
-      const version = (await exec(bin, ['version', '--template', '{{.Version}}'])).stdout.trim();
-      helms.push({ label, bin, version, rollbackFlag });
-    }
-    const kube = (JSON.parse(await kubectl(['version', '-o', 'json'])) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion;
-    const trivy = (await exec(sb.env.TRIVY as string, ['--version'])).stdout.split('\n')[0]?.replace(/^Version:\s*/, '');
-    const commit = (await exec('git', ['describe', '--always', '--dirty'], { cwd: root })).stdout.trim();
+    const { helms, kube, trivy, commit } = await toolVersions(sb, kubectl);
     const built = builtAt();
 
     /** `slipway deploy --strategy canary` of `values` over revision 1, with what the journal and the cluster say afterwards. */
@@ -381,21 +243,7 @@ export async function run(): Promise<void> {
         (helmNamespaces[h] ?? []).map(async (ns) => {
           const before = await stable(helm, ns, `app.kubernetes.io/instance=${release}`);
           const watch = await watchPods(ns);
-          const args = [
-            'upgrade',
-            release,
-            chartDir,
-            '-n',
-            ns,
-            '--kubeconfig',
-            kubeconfig,
-            ...setArgs(crash),
-            '--timeout',
-            timeout,
-            helm.rollbackFlag,
-            '--debug',
-          ];
-          const outcome = await startTimed(helm.bin, args, helmEnv(helm)).done;
+          const outcome = await startTimed(helm.bin, helmUpgradeArgs(ns, crash, [helm.rollbackFlag, '--debug']), helmEnv(helm)).done;
           const crashAt = await watch.stop();
           // Helm 3: "Upgrade failed and atomic is set, rolling back to last successful release";
           // Helm 4: "Upgrade failed and rollback-on-failure is set, rolling back to previous successful release".
@@ -475,7 +323,7 @@ export async function run(): Promise<void> {
         const problemsHere = r.problem ? [r.problem] : [];
         if (r.doc && (r.outcome.exitCode !== 0 || r.doc.outputs.result !== 'promoted' || r.doc.outputs.revision !== '2'))
           problemsHere.push(`exit ${r.outcome.exitCode}, result ${r.doc.outputs.result}, revision ${r.doc.outputs.revision}: ${r.doc.outputs.reason}`);
-        const ready = await newPodsReady(kubectl, ns);
+        const ready = await newPodsReady(ns);
         if (ready !== 2) problemsHere.push(`reported success with ${ready}/2 pods of the new ReplicaSet ready`);
         const promoteAt = r.at('promoting');
         const promotedAt = r.at('promoted');
@@ -571,23 +419,8 @@ export async function run(): Promise<void> {
     for (const problem of problems) console.log(`\nproblem: ${problem}`);
   } finally {
     for (const version of versions) await control({ version, errorRate: 0, rps: 0 }).catch(() => undefined);
-    if (namespaces.length) await kubectl(['delete', 'namespace', ...namespaces, '--wait=false']).catch((error) => console.log(`cleanup: ${String(error)}`));
+    await deleteNamespaces();
   }
-}
-
-/** Ready pods of the Deployment's current ReplicaSet, read right after a run said it succeeded. */
-async function newPodsReady(kubectl: (args: string[]) => Promise<string>, ns: string): Promise<number> {
-  interface ReplicaSetLike {
-    metadata: { annotations?: Record<string, string> };
-    status?: { readyReplicas?: number };
-  }
-  const deployment = JSON.parse(await kubectl(['get', 'deployment', `${release}-slipway-demo`, '-n', ns, '-o', 'json'])) as ReplicaSetLike;
-  const revision = deployment.metadata.annotations?.['deployment.kubernetes.io/revision'];
-  const sets = JSON.parse(await kubectl(['get', 'replicasets', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json'])) as {
-    items: ReplicaSetLike[];
-  };
-  const current = sets.items.find((set) => set.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision);
-  return current?.status?.readyReplicas ?? 0;
 }
 
 /** When the CLI's dist/ was built, and the newest product source file when that is newer (a stale build). */
@@ -614,61 +447,33 @@ function builtAt(): { at: string; stale?: string | undefined } {
   };
 }
 
-interface Row {
-  helm: string;
-  tool: string;
-  wall: string;
-  decision: string;
+interface Row extends BaseRow {
   crashToDecision: string;
   canaryToDecision: string;
   raisedToDecision: string;
-  decisionToExit: string;
-  gate: string;
-  startup: string;
   stepsOverhead: string;
   promotion: string;
   overhead: string;
   stable: string;
-  checks: string;
 }
 
 /** One table row of formatted figures; failed checks go to `problems`. */
 function row(helm: HelmUnderTest, tool: string, samples: Sample[], problems: string[]): Row {
-  const failed = samples.filter((sample) => sample.problem);
-  for (const sample of failed) problems.push(`${helm.label} ${tool}: ${sample.problem}`);
-  const figure = (pick: (sample: Sample) => number | undefined) => summarise(samples.map(pick));
+  const { figure, columns } = tally(helm, tool, samples, problems);
   const untouched = samples.filter((sample) => sample.stableUntouched).length;
   const notes = [...new Set(samples.map((sample) => sample.stableNote).filter(Boolean))];
   return {
-    helm: helm.label,
-    tool,
-    wall: figure((s) => s.wallMs),
-    decision: figure((s) => s.decisionMs),
+    ...columns,
     crashToDecision: figure((s) => s.crashToDecisionMs),
     canaryToDecision: figure((s) => s.canaryToDecisionMs),
     raisedToDecision: figure((s) => s.raisedToDecisionMs),
-    decisionToExit: figure((s) => s.decisionToExitMs),
-    gate: figure((s) => s.gateMs),
-    startup: figure((s) => s.startupMs),
     stepsOverhead: figure((s) => s.stepsOverheadMs),
     promotion: figure((s) => s.promotionMs),
     overhead: figure((s) => s.overheadMs),
     stable: samples.some((sample) => sample.stableUntouched !== undefined)
       ? `${untouched}/${samples.length}${notes.length ? ` (${notes.join('; ')})` : ''}`
       : '-',
-    checks: `${samples.length - failed.length}/${samples.length} ok`,
   };
-}
-
-/** `median [min-max]` in seconds, or `-` when no run produced the figure. */
-function summarise(values: Array<number | undefined>): string {
-  const ms = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-  if (ms.length === 0) return '-';
-  const mid = Math.floor(ms.length / 2);
-  const median = ms.length % 2 ? (ms[mid] as number) : ((ms[mid - 1] as number) + (ms[mid] as number)) / 2;
-  const s = (value: number) => (value / 1000).toFixed(2);
-  const partial = ms.length < values.length ? ` (${ms.length} of ${values.length})` : '';
-  return `${s(median)} [${s(ms[0] as number)}-${s(ms.at(-1) as number)}]${partial}`;
 }
 
 /** A Markdown table, its columns padded so that it also reads as plain text. */

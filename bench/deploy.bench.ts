@@ -16,127 +16,17 @@
  * them are deleted at the end. Slipway's and Helm's runs alternate within a round. Skips when the sandbox
  * is not up. `BENCH_RUNS=5 npm run bench deploy` for more rounds (default 3).
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import type { SandboxInfo } from '../test/integration/sandbox/sandbox.ts';
-import { toolEnv } from '../test/integration/deploy/deploy-hosts.ts';
 import { bundleForTest } from '../test/support/host-harness.ts';
+import type { BaseRow, BaseSample, CliDocument, HelmUnderTest, Values } from './bench-support.ts';
+import { benchCluster, chartDir, readSandbox, release, root, runs, runTimed, setArgs, tally, timeout, toolVersions } from './bench-support.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const chartDir = path.join(root, 'test/fixtures/charts/slipway-demo');
-const release = 'demo';
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-const timeout = '60s';
-const exec = promisify(execFile);
-
-type Values = Record<string, string>;
-
-interface HelmUnderTest {
-  label: 'helm 3' | 'helm 4';
-  bin: string;
-  version: string;
-  /** The flag that makes `helm upgrade` roll back on failure. */
-  rollbackFlag: '--atomic' | '--rollback-on-failure';
-}
-
-interface TimedLine {
-  /** Epoch ms when the chunk holding the line arrived. */
-  at: number;
-  text: string;
-}
-
-interface TimedRun {
-  /** Epoch ms at spawn, to compare with the timestamps the process writes itself. */
-  startedAt: number;
-  endedAt: number;
-  wallMs: number;
-  exitCode: number;
-  stdout: string;
-  /** stdout and stderr lines with their arrival times. */
-  lines: TimedLine[];
-}
-
-/** One measurement; figures missing when the run did not produce them (then `problem` says why). */
-interface Sample {
-  wallMs: number;
-  decisionMs?: number | undefined;
-  decisionToExitMs?: number | undefined;
+/** One measurement: the shared figures, and helm returned -> rollback decision. */
+interface Sample extends BaseSample {
   detectMs?: number | undefined;
-  gateMs?: number | undefined;
-  startupMs?: number | undefined;
-  problem?: string | undefined;
 }
-
-interface JournalEvent {
-  at: string;
-  phase: string;
-  message: string;
-}
-
-interface HistoryEntry {
-  revision: number;
-  status: string;
-  description: string;
-}
-
-interface CliDocument {
-  exitCode: number;
-  outputs: Record<string, string>;
-}
-
-interface ReplicaSetLike {
-  metadata: { annotations?: Record<string, string> };
-  status?: { readyReplicas?: number };
-}
-
-/** The sandbox's sandbox.json, where `sandbox:up` writes it; undefined when the sandbox is down. */
-async function readSandbox(): Promise<SandboxInfo | undefined> {
-  const cache = process.env.SLIPWAY_CACHE ?? path.join(os.homedir(), '.cache', 'slipway');
-  const file = path.join(process.env.SLIPWAY_SANDBOX_DIR ?? path.join(cache, 'run'), 'sandbox.json');
-  if (!existsSync(file)) return undefined;
-  const sb = JSON.parse(readFileSync(file, 'utf8')) as SandboxInfo;
-  try {
-    const res = await fetch(`${sb.env.METRICS_APP_URL}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? sb : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs a command to its end, timing it and every output line as it arrives. */
-function runTimed(file: string, args: string[], env: Record<string, string>): Promise<TimedRun> {
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now();
-    const started = performance.now();
-    const child = spawn(file, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    let stdout = '';
-    const lines: TimedLine[] = [];
-    const collect = (keep: boolean) => {
-      let partial = '';
-      return (chunk: Buffer) => {
-        const at = Date.now();
-        const text = chunk.toString();
-        if (keep) stdout += text;
-        const parts = (partial + text).split('\n');
-        partial = parts.pop() ?? '';
-        for (const line of parts) lines.push({ at, text: line });
-      };
-    };
-    child.stdout.on('data', collect(true));
-    child.stderr.on('data', collect(false));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ startedAt, endedAt: Date.now(), wallMs: performance.now() - started, exitCode: code ?? -1, stdout, lines });
-    });
-  });
-}
-
-const setArgs = (values: Values) => Object.entries(values).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
 
 export async function run(): Promise<void> {
   const sb = await readSandbox();
@@ -144,50 +34,8 @@ export async function run(): Promise<void> {
     console.log('sandbox not up (npm run sandbox:up): skipped');
     return;
   }
-  const kubeconfig = sb.env.KUBECONFIG as string;
   const work = mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-deploy-'));
-  const namespaces: string[] = [];
-  const kubectl = async (args: string[]) =>
-    (await exec(sb.env.KUBECTL ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-  const helmEnv = (helm: HelmUnderTest) => ({ ...toolEnv(sb, helm.bin), HOME: process.env.HOME ?? '/root' });
-  const helmOk = async (helm: HelmUnderTest, args: string[]) =>
-    (await exec(helm.bin, [...args, '--kubeconfig', kubeconfig], { env: helmEnv(helm), maxBuffer: 64 * 1024 * 1024 })).stdout;
-  const history = async (helm: HelmUnderTest, ns: string) => JSON.parse(await helmOk(helm, ['history', release, '-n', ns, '-o', 'json'])) as HistoryEntry[];
-  const journal = async (ns: string) => {
-    const text = await kubectl(['get', 'configmap', `slipway-journal-${release}`, '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
-    return text ? (JSON.parse(text) as { timeline: JournalEvent[] }) : undefined;
-  };
-  /** Ready pods of the Deployment's current ReplicaSet, read right after a run said it succeeded. */
-  const newPodsReady = async (ns: string) => {
-    const deployment = JSON.parse(await kubectl(['get', 'deployment', `${release}-slipway-demo`, '-n', ns, '-o', 'json'])) as ReplicaSetLike;
-    const revision = deployment.metadata.annotations?.['deployment.kubernetes.io/revision'];
-    const sets = JSON.parse(await kubectl(['get', 'replicasets', '-n', ns, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json'])) as {
-      items: ReplicaSetLike[];
-    };
-    const current = sets.items.find((set) => set.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision);
-    return current?.status?.readyReplicas ?? 0;
-  };
-  const helmUpgradeArgs = (ns: string, values: Values, flags: string[]) => [
-    'upgrade',
-    release,
-    chartDir,
-    '-n',
-    ns,
-    '--kubeconfig',
-    kubeconfig,
-    ...setArgs(values),
-    '--timeout',
-    timeout,
-    ...flags,
-  ];
-  /** A fresh namespace holding revision 1, healthy (not timed). */
-  const prepare = async (helm: HelmUnderTest, tag: string) => {
-    const ns = `bench-deploy-${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-    namespaces.push(ns);
-    await kubectl(['create', 'namespace', ns]);
-    await helmOk(helm, ['install', release, chartDir, '-n', ns, '--wait', '--timeout', timeout]);
-    return ns;
-  };
+  const { kubeconfig, kubectl, helmEnv, history, journal, newPodsReady, helmUpgradeArgs, prepare, deleteNamespaces } = benchCluster(sb, 'bench-deploy');
 
   try {
     const cli = await bundleForTest({
@@ -195,18 +43,7 @@ export async function run(): Promise<void> {
       outfile: path.join(work, 'cli', 'slipway.mjs'),
       format: 'esm',
     });
-    const helms: HelmUnderTest[] = [];
-    for (const [label, variable, rollbackFlag] of [
-      ['helm 3', 'HELM3', '--atomic'],
-      ['helm 4', 'HELM4', '--rollback-on-failure'],
-    ] as const) {
-      const bin = sb.env[variable] as string;
-      const version = (await exec(bin, ['version', '--template', '{{.Version}}'])).stdout.trim();
-      helms.push({ label, bin, version, rollbackFlag });
-    }
-    const kube = (JSON.parse(await kubectl(['version', '-o', 'json'])) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion;
-    const trivy = (await exec(sb.env.TRIVY as string, ['--version'])).stdout.split('\n')[0]?.replace(/^Version:\s*/, '');
-    const commit = (await exec('git', ['describe', '--always', '--dirty'], { cwd: root })).stdout.trim();
+    const { helms, kube, trivy, commit } = await toolVersions(sb, kubectl);
 
     /** `slipway deploy` of `values` over revision 1; what it reports, checked by `check`. */
     const slipway = async (helm: HelmUnderTest, ns: string, values: Values, check: (doc: CliDocument) => Promise<string | undefined>): Promise<Sample> => {
@@ -363,53 +200,25 @@ export async function run(): Promise<void> {
     );
     for (const problem of problems) console.log(`\nproblem: ${problem}`);
   } finally {
-    if (namespaces.length) await kubectl(['delete', 'namespace', ...namespaces, '--wait=false']).catch((error) => console.log(`cleanup: ${String(error)}`));
+    await deleteNamespaces();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-interface Row {
-  helm: string;
-  tool: string;
+interface Row extends BaseRow {
   scenario?: string;
-  wall: string;
-  decision: string;
   detect: string;
-  decisionToExit: string;
-  gate: string;
   wallMinusGate: string;
-  startup: string;
-  checks: string;
 }
 
 /** One table row of formatted figures; failed checks go to `problems`. */
 function row(helm: HelmUnderTest, tool: string, samples: Sample[], problems: string[]): Row {
-  const failed = samples.filter((sample) => sample.problem);
-  for (const sample of failed) problems.push(`${helm.label} ${tool}: ${sample.problem}`);
-  const figure = (pick: (sample: Sample) => number | undefined) => summarise(samples.map(pick));
+  const { figure, columns } = tally(helm, tool, samples, problems);
   return {
-    helm: helm.label,
-    tool,
-    wall: figure((s) => s.wallMs),
-    decision: figure((s) => s.decisionMs),
+    ...columns,
     detect: figure((s) => s.detectMs),
-    decisionToExit: figure((s) => s.decisionToExitMs),
-    gate: figure((s) => s.gateMs),
     wallMinusGate: figure((s) => (s.gateMs === undefined ? undefined : s.wallMs - s.gateMs)),
-    startup: figure((s) => s.startupMs),
-    checks: `${samples.length - failed.length}/${samples.length} ok`,
   };
-}
-
-/** `median [min-max]` in seconds, or `-` when no run produced the figure. */
-function summarise(values: Array<number | undefined>): string {
-  const ms = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-  if (ms.length === 0) return '-';
-  const mid = Math.floor(ms.length / 2);
-  const median = ms.length % 2 ? (ms[mid] as number) : ((ms[mid - 1] as number) + (ms[mid] as number)) / 2;
-  const s = (value: number) => (value / 1000).toFixed(2);
-  const partial = ms.length < values.length ? ` (${ms.length} of ${values.length})` : '';
-  return `${s(median)} [${s(ms[0] as number)}-${s(ms.at(-1) as number)}]${partial}`;
 }
 
 function printTable(headers: string[], rows: string[][]): void {

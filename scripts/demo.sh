@@ -4,7 +4,8 @@
 # it goes on to `slipway scan` with the sandbox's Trivy and offline DB, `slipway push` to the sandbox's
 # ACR (signing in to its Entra ID double), `slipway aks-context` for its Entra ID cluster, and `slipway
 # deploy` of the pushed image by digest: once healthy, once crash-looping, which Slipway rolls back on its
-# own. Every step is the same engine the action and task run.
+# own; then two canaries with a metric gate: one promoted, one whose error rate makes Slipway remove it.
+# Every step is the same engine the action and task run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}" BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
@@ -34,6 +35,14 @@ fi
 # shellcheck disable=SC1091
 . "$run_dir/sandbox.env"
 layout=$(jq -r '.outputs.layout' "$out/build.json")
+
+# The canary's metric gate reads the sandbox's metrics app through Prometheus: its error ratio for the
+# version this demo controls (the app's traffic is synthetic and steady, so the ratio is exact).
+metrics_version=demo-canary
+control() { curl -fsS -XPOST "$METRICS_APP_URL/control" -d "{\"version\":\"$metrics_version\",\"errorRate\":$1}" >/dev/null; }
+trap 'control 0 || true' EXIT
+# Started now, so that Prometheus has its series by the time the canary asks.
+control 0
 
 echo "== scan (Trivy $TRIVY_VERSION, offline DB)"
 mkdir -p "$out/trivy-cache" && cp -r "$TRIVY_CACHE_DIR/db" "$out/trivy-cache/"
@@ -74,5 +83,19 @@ if deploy --set "version=demo-2
 failureMode=crashloop"; then echo "the crash-looping deploy was not rolled back" >&2; exit 1; fi
 echo "the release is back on its last good revision:"
 "$HELM4" history hello --namespace "$namespace" --kubeconfig "$KUBECONFIG" --max 3
+
+metrics="- name: error-rate
+  query: sum(rate(http_requests_total{version=\"$metrics_version\",code=~\"5..\"}[5s])) / sum(rate(http_requests_total{version=\"$metrics_version\"}[5s]))
+  threshold: \"<= 1%\"
+  interval: 2s"
+canary() { deploy --strategy canary --steps 10,25,50 --bake 3s --metrics "$metrics" --prometheus-url "$PROMETHEUS_URL" "$@"; }
+echo "== deploy canary (10% -> 25% -> 50%, health and error-rate gates at each step, then promoted)"
+canary --set "version=demo-3"
+echo "== deploy canary with the new version failing 20% of requests (the metric gate removes it, exit 1 expected)"
+control 0.2
+if canary --set "version=demo-4"; then echo "the failing canary was not rolled back" >&2; exit 1; fi
+control 0
+echo "stable still runs the promoted revision:"
+"$HELM4" history hello --namespace "$namespace" --kubeconfig "$KUBECONFIG" --max 2
 rm -rf "$(dirname "$KUBECONFIG")"
 echo "reports and layouts: $out"

@@ -15,6 +15,9 @@ describe.runIf(hasBuildah())("the README's main command (npm run demo)", () => {
       expect(run.stdout).toContain('### Slipway deploy: hello in slipway-demo — deployed');
       expect(run.stdout).toContain('### Slipway deploy: hello in slipway-demo — rolled-back');
       expect(run.stdout).toMatch(/\| rolled back to revision \d+ \|/);
+      expect(run.stdout).toContain('### Slipway deploy (canary): hello in slipway-demo — promoted');
+      expect(run.stdout).toContain('### Slipway deploy (canary): hello in slipway-demo — rolled-back');
+      expect(run.stdout).toMatch(/\| analysis\/error-rate \| FAIL \| error-rate \d+(\.\d+)?% is not <= 1% \|/);
     } else {
       expect(run.stdout).toContain('npm run sandbox:up');
     }

@@ -1,4 +1,4 @@
-import { ExitCode, SlipwayError, type InputSpec, type StepSpec } from '@slipway/core';
+import { ExitCode, nearestWord, SlipwayError, type InputSpec, type StepSpec } from '@slipway/core';
 
 /** One thing wrong with the command line. `input` names the step input it is about, when it is about one. */
 export interface CommandLineProblem {
@@ -156,7 +156,7 @@ function unknownStep(id: string): CommandLineProblem {
 
 function unknownOption(option: string, spec: StepSpec | undefined): CommandLineProblem {
   const names = spec?.inputs.filter(offeredOnCli).map((input) => input.name) ?? [];
-  const close = option.startsWith('--') ? names.find((name) => editDistance(name, option.slice(2)) <= 2) : undefined;
+  const close = option.startsWith('--') ? nearestWord(option.slice(2), names) : undefined;
   const owner = spec ? ` for 'slipway ${spec.id}'` : '';
   return {
     message: `unknown option ${quote(option)}${owner}`,
@@ -171,17 +171,4 @@ function misplacedOption(name: string): CommandLineProblem {
 /** Quotes a value for a message, escaping line breaks and other invisible characters (it is data). */
 function quote(text: string): string {
   return `'${JSON.stringify(text).slice(1, -1).replace(/'/g, "\\'")}'`;
-}
-
-/** Levenshtein distance, for "did you mean" on short option names. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

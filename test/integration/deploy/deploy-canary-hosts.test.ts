@@ -2,23 +2,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chartDir, describeSandbox, kubectl, kubectlJson, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
-import { bundleDeployHosts, cliArgs, GitHubJob, runAzureTask, start, toolEnv, type DeployHosts } from './deploy-hosts.ts';
+import { describeSandbox, kubectl, kubectlJson, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
+import {
+  baseDeployInputs,
+  bundleDeployHosts,
+  canaryDeployInputs,
+  canaryObjects as listCanaryObjects,
+  cliDocument,
+  demoImage as image,
+  GitHubJob,
+  helmHistory,
+  parseCliDocument,
+  readJournal,
+  runAzureTask,
+  startCli,
+  suiteNamespaces,
+  toolEnv,
+  type DeployHosts,
+  watchCrashLoop,
+} from './deploy-hosts.ts';
 
-interface HistoryEntry {
-  revision: number;
-  status: string;
-}
 interface Journal {
   phase: string;
   timeline: Array<{ at: string; phase: string; message: string }>;
   run: { id: string };
-}
-interface CliDocument {
-  exitCode: number;
-  outputs: Record<string, string>;
-  error?: { code: string; message: string };
-  post?: { exitCode: number };
 }
 /** What one run of deploy on any host came to. */
 interface HostRun {
@@ -30,8 +37,6 @@ interface HostRun {
 }
 type Host = 'cli' | 'github' | 'azure-pipelines';
 
-const digest = `sha256:${'5e'.repeat(32)}`;
-const image = `127.0.0.1:5443/slipway/demo:1.0.0@${digest}`;
 /** The stable Deployment the demo chart renders for release `demo`, and its canary copy. */
 const stableDeployment = 'demo-slipway-demo';
 const canaryDeployment = 'demo-slipway-demo-canary';
@@ -39,46 +44,21 @@ const canaryDeployment = 'demo-slipway-demo-canary';
 describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb: SandboxInfo) => {
   let hosts: DeployHosts;
   let dir: string;
-  const namespaces: string[] = [];
-  const kubeconfig = sb.env.KUBECONFIG as string;
+  const { newNamespace, deleteNamespaces } = suiteNamespaces(sb);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-canary-it-'));
     hosts = await bundleDeployHosts(dir);
   }, 180_000);
   afterAll(async () => {
-    for (const ns of namespaces) await kubectl(sb, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    await deleteNamespaces();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const newNamespace = async (prefix: string) => {
-    const ns = uniqueName(prefix);
-    namespaces.push(ns);
-    await kubectl(sb, ['create', 'namespace', ns]);
-    return ns;
-  };
-  const baseInputs = (ns: string): Record<string, string> => ({ release: 'demo', namespace: ns, chart: chartDir, kubeconfig, image, timeout: '60s' });
+  const baseInputs = (ns: string) => baseDeployInputs(sb, ns);
   /** A canary of `version` (and `extra` values) through three short steps. */
-  const canaryInputs = (ns: string, set: string, extra: Record<string, string> = {}): Record<string, string> => ({
-    ...baseInputs(ns),
-    set,
-    strategy: 'canary',
-    steps: '10,25,50',
-    bake: '2s',
-    ...extra,
-  });
-
-  const cliDoc = async (helm: string, inputs: Record<string, string>) => {
-    const outcome = await start(process.execPath, [hosts.cli, ...cliArgs('deploy', inputs)], toolEnv(sb, helm)).done;
-    return { ...outcome, doc: parseDoc(outcome) };
-  };
-  const parseDoc = (outcome: { exitCode: number; stdout: string; stderr: string }): CliDocument => {
-    try {
-      return JSON.parse(outcome.stdout) as CliDocument;
-    } catch {
-      throw new Error(`slipway deploy printed no JSON (exit ${outcome.exitCode}):\n${outcome.stdout}\n${outcome.stderr}`);
-    }
-  };
+  const canaryInputs = (ns: string, set: string, extra: Record<string, string> = {}) => canaryDeployInputs(sb, ns, { set, ...extra });
+  const cliDoc = (helm: string, inputs: Record<string, string>) => cliDocument(sb, hosts, helm, inputs);
   /** deploy on one host; on GitHub its post phase runs after main (and must succeed), as the runner does. */
   const runOn = async (host: Host, helm: string, inputs: Record<string, string>): Promise<HostRun> => {
     if (host === 'cli') {
@@ -104,17 +84,10 @@ describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb
     expect(installed.doc.exitCode, installed.stderr).toBe(0);
     expect(installed.doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });
   };
-  const history = (helm: string, ns: string) =>
-    runOk(sb, helm, ['history', 'demo', '-n', ns, '-o', 'json', '--kubeconfig', kubeconfig]).then((text) =>
-      (JSON.parse(text) as HistoryEntry[]).map(({ revision, status }) => ({ revision, status })),
-    );
-  const journal = async (ns: string): Promise<Journal | undefined> => {
-    const text = await kubectl(sb, ['get', 'configmap', 'slipway-journal-demo', '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
-    return text ? (JSON.parse(text) as Journal) : undefined;
-  };
+  const history = async (helm: string, ns: string) => (await helmHistory(sb, helm, ns)).map(({ revision, status }) => ({ revision, status }));
+  const journal = (ns: string) => readJournal<Journal>(sb, ns);
   /** Every object labelled as the release's canary (what the acceptance calls "no canary object left"). */
-  const canaryObjects = async (ns: string) =>
-    (await kubectl(sb, ['get', 'deploy,svc,cm,secret,ingress', '-n', ns, '-l', 'slipway.dev/canary-of=demo', '-o', 'name'])).trim();
+  const canaryObjects = (ns: string) => listCanaryObjects(sb, ns);
   const podNames = async (ns: string, selector: string) =>
     (await kubectl(sb, ['get', 'pods', '-n', ns, '-l', selector, '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
   // The release's pods that are not the canary's (canary pods carry slipway.dev/track=canary).
@@ -145,17 +118,10 @@ describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb
    * CrashLoopBackOff is known to within milliseconds; `seen()` gives it (or undefined after 5 s more).
    */
   const watchFirstCrash = (helm: string, ns: string) => {
-    const watcher = start(
-      sb.env.KUBECTL ?? 'kubectl',
-      ['--kubeconfig', kubeconfig, 'get', 'pods', '-n', ns, '-l', 'sandbox.slipway.dev/failure-mode=crashloop', '--watch', '-o', 'json'],
-      toolEnv(sb, helm),
-    );
-    const firstCrash = new Promise<number>((resolve) =>
-      watcher.child.stdout?.on('data', (chunk: Buffer) => chunk.includes('CrashLoopBackOff') && resolve(Date.now())),
-    );
+    const watcher = watchCrashLoop(sb, helm, ns, 'sandbox.slipway.dev/failure-mode=crashloop');
     return {
       seen: async () => {
-        const at = await Promise.race([firstCrash, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))]);
+        const at = await Promise.race([watcher.firstCrash, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))]);
         watcher.child.kill();
         return at;
       },
@@ -306,13 +272,13 @@ describeSandbox('deploy (canary) on every host against the sandbox cluster', (sb
     const ns = await newNamespace('canary-sigterm');
     await installStable(helm, ns);
     const before = await stableSnapshot(helm, ns);
-    const run = start(process.execPath, [hosts.cli, ...cliArgs('deploy', canaryInputs(ns, 'version=v2', { bake: '60s' }))], toolEnv(sb, helm));
+    const run = startCli(sb, hosts, helm, canaryInputs(ns, 'version=v2', { bake: '60s' }));
     await waitForCanaryPods(ns);
     const signalled = Date.now();
     run.child.kill('SIGTERM');
     const outcome = await run.done;
     console.log(`canary: SIGTERM to exit: ${outcome.endedAt - signalled} ms`);
-    const doc = parseDoc(outcome);
+    const doc = parseCliDocument(outcome);
     expect(doc.exitCode, outcome.stderr).toBe(1);
     expect(outcome.exitCode).toBe(1);
     expect(outcome.endedAt - signalled).toBeLessThan(10_000);

@@ -2,8 +2,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chartDir, describeSandbox, kubectl, kubectlJson, repoRoot, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
-import { bundleDeployHosts, cliArgs, start, toolEnv, type DeployHosts, type Started } from './deploy-hosts.ts';
+import { describeSandbox, kubectl, kubectlJson, repoRoot, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
+import {
+  baseDeployInputs,
+  bundleDeployHosts,
+  canaryDeployInputs,
+  canaryObjects,
+  type CliDocument as HostCliDocument,
+  cliDocument,
+  helmHistory,
+  start,
+  suiteNamespaces,
+  toolEnv,
+  type DeployHosts,
+  type Started,
+} from './deploy-hosts.ts';
 
 /**
  * The canary's traffic providers end to end, through the CLI (`slipway deploy --strategy canary --json`):
@@ -29,10 +42,6 @@ interface WatchEvent {
   object: KubeObject;
   at: number;
 }
-interface HistoryEntry {
-  revision: number;
-  status: string;
-}
 interface GateRecord {
   step: number;
   gate: string;
@@ -40,17 +49,8 @@ interface GateRecord {
   detail: string;
   weight: number;
 }
-interface CliDocument {
-  exitCode: number;
-  outputs: Record<string, string>;
-  error?: { code: string; message: string };
-  /** The job summary's Markdown. */
-  summary?: string;
-  result?: { canary?: { result: string; failedGate?: string; gates: GateRecord[]; weights: Array<{ weight: number }> } };
-}
+type CliDocument = HostCliDocument<{ canary?: { result: string; failedGate?: string; gates: GateRecord[]; weights: Array<{ weight: number }> } }>;
 
-const digest = `sha256:${'5e'.repeat(32)}`;
-const image = `127.0.0.1:5443/slipway/demo:1.0.0@${digest}`;
 const stableName = 'demo-slipway-demo';
 const canaryName = 'demo-slipway-demo-canary';
 const weightAnnotation = 'nginx.ingress.kubernetes.io/canary-weight';
@@ -155,9 +155,8 @@ function selects(selector: Record<string, string>, labels: Record<string, string
 describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gateway API HTTPRoute weights, through the CLI', (sb: SandboxInfo) => {
   let hosts: DeployHosts;
   let dir: string;
-  const namespaces: string[] = [];
+  const { newNamespace, deleteNamespaces } = suiteNamespaces(sb);
   const watches: KindWatch[] = [];
-  const kubeconfig = sb.env.KUBECONFIG as string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-canary-traffic-it-'));
@@ -165,16 +164,10 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
   }, 180_000);
   afterAll(async () => {
     for (const watch of watches) watch.stop();
-    for (const ns of namespaces) await kubectl(sb, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    await deleteNamespaces();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const newNamespace = async (prefix: string) => {
-    const ns = uniqueName(prefix);
-    namespaces.push(ns);
-    await kubectl(sb, ['create', 'namespace', ns]);
-    return ns;
-  };
   const watch = async (resource: string, ns: string, existing: string) => {
     const started = new KindWatch(sb, resource, ns);
     watches.push(started);
@@ -182,40 +175,15 @@ describeSandbox('deploy (canary) traffic: ingress-nginx canary Ingress and Gatew
     await started.until(`the ${resource} watch to list ${existing}`, () => started.of(existing)[0]);
     return started;
   };
-  const baseInputs = (ns: string): Record<string, string> => ({ release: 'demo', namespace: ns, chart: chartDir, kubeconfig, image, timeout: '60s' });
-  const canaryInputs = (ns: string, canary: Record<string, string>): Record<string, string> => ({
-    ...baseInputs(ns),
-    strategy: 'canary',
-    steps: '10,25,50',
-    bake: '2s',
-    ...canary,
-  });
-  const cliDoc = async (helm: string, inputs: Record<string, string>) => {
-    const outcome = await start(process.execPath, [hosts.cli, ...cliArgs('deploy', inputs)], toolEnv(sb, helm)).done;
-    let doc: CliDocument;
-    try {
-      doc = JSON.parse(outcome.stdout) as CliDocument;
-    } catch {
-      throw new Error(`slipway deploy printed no JSON (exit ${outcome.exitCode}):\n${outcome.stdout}\n${outcome.stderr}`);
-    }
-    return { ...outcome, doc };
-  };
-  const history = async (helm: string, ns: string) =>
-    JSON.parse(await runOk(sb, helm, ['history', 'demo', '-n', ns, '-o', 'json', '--kubeconfig', kubeconfig])) as HistoryEntry[];
+  const baseInputs = (ns: string) => baseDeployInputs(sb, ns);
+  const canaryInputs = (ns: string, canary: Record<string, string>) => canaryDeployInputs(sb, ns, canary);
+  const cliDoc = (helm: string, inputs: Record<string, string>) => cliDocument<CliDocument>(sb, hosts, helm, inputs);
+  const history = (helm: string, ns: string) => helmHistory(sb, helm, ns);
   const get = (kind: string, ns: string, name: string) => kubectlJson<KubeObject>(sb, ['get', kind, name, '-n', ns]);
   const podsOf = async (ns: string) => (await kubectlJson<{ items: KubeObject[] }>(sb, ['get', 'pods', '-n', ns])).items;
   /** Every canary object left in the namespace: by Slipway's labels, and by name. */
   const canaryLeftovers = async (ns: string) => {
-    const labelled = await kubectl(sb, [
-      'get',
-      'deployments,services,ingresses,configmaps,secrets',
-      '-n',
-      ns,
-      '-l',
-      'slipway.dev/canary-of=demo',
-      '-o',
-      'name',
-    ]);
+    const labelled = await canaryObjects(sb, ns);
     const named = await kubectl(sb, ['get', 'deployments,replicasets,services,ingresses', '-n', ns, '-o', 'name']);
     return [...labelled.split('\n'), ...named.split('\n').filter((name) => name.includes('-canary'))].filter(Boolean);
   };

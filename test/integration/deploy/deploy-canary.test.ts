@@ -3,31 +3,39 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chartDir, describeSandbox, kubectl, kubectlJson, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
-import { bundleDeployHosts, cliArgs, start, toolEnv, type DeployHosts } from './deploy-hosts.ts';
+import { describeSandbox, kubectl, kubectlJson, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
+import {
+  baseDeployInputs,
+  bundleDeployHosts,
+  type CliDocument as HostCliDocument,
+  canaryDeployInputs,
+  canaryObjects as listCanaryObjects,
+  cliArgs,
+  cliDocument,
+  helmHistory,
+  readJournal,
+  start,
+  startCli,
+  suiteNamespaces,
+  toolEnv,
+  type DeployHosts,
+  watchCrashLoop,
+} from './deploy-hosts.ts';
 
-interface CliDocument {
-  exitCode: number;
-  outputs: Record<string, string>;
-  summary?: string;
-  error?: { code: string; message: string };
-  result?: {
-    canary?: {
-      gates: Array<{ gate: string; passed: boolean; detail: string; weight: number }>;
-      weights: Array<{ weight: number }>;
-      timeline: Array<{ at: string; message: string }>;
-      rollbackDecidedAt?: string;
-    };
+type CliDocument = HostCliDocument<{
+  canary?: {
+    gates: Array<{ gate: string; passed: boolean; detail: string; weight: number }>;
+    weights: Array<{ weight: number }>;
+    timeline: Array<{ at: string; message: string }>;
+    rollbackDecidedAt?: string;
   };
-}
+}>;
+
 interface Journal {
   phase: string;
   timeline: Array<{ at: string; phase: string; message: string }>;
   canary?: { state: { phase: string }; objects: Array<{ kind: string; name: string }> };
 }
-
-const digest = `sha256:${'5e'.repeat(32)}`;
-const image = `127.0.0.1:5443/slipway/demo:1.0.0@${digest}`;
 
 /** The error ratio of one metrics-app version over the last 5 s (the app's traffic is steady, so it settles exactly). */
 const errorRatio = (version: string) =>
@@ -36,7 +44,7 @@ const errorRatio = (version: string) =>
 describeSandbox('deploy strategy canary: gates, rollback and promotion against the sandbox', (sb: SandboxInfo) => {
   let hosts: DeployHosts;
   let dir: string;
-  const namespaces: string[] = [];
+  const { newNamespace, deleteNamespaces } = suiteNamespaces(sb);
   const versions: string[] = [];
   const metricsApp = sb.env.METRICS_APP_URL as string;
 
@@ -46,7 +54,7 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
   }, 180_000);
   afterAll(async () => {
     for (const version of versions) await control(version, 0);
-    for (const ns of namespaces) await kubectl(sb, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    await deleteNamespaces();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -59,48 +67,16 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     await control(version, 0);
     return version;
   };
-  const newNamespace = async (prefix: string) => {
-    const ns = uniqueName(prefix);
-    namespaces.push(ns);
-    await kubectl(sb, ['create', 'namespace', ns]);
-    return ns;
-  };
-  const baseInputs = (ns: string): Record<string, string> => ({
-    release: 'demo',
-    namespace: ns,
-    chart: chartDir,
-    kubeconfig: sb.env.KUBECONFIG as string,
-    image,
-    timeout: '60s',
-  });
-  const canaryInputs = (ns: string, extra: Record<string, string>): Record<string, string> => ({
-    ...baseInputs(ns),
-    strategy: 'canary',
-    steps: '10,25,50',
-    bake: '2s',
-    ...extra,
-  });
-  const cli = (helm: string, inputs: Record<string, string>) => start(process.execPath, [hosts.cli, ...cliArgs('deploy', inputs)], toolEnv(sb, helm));
-  const cliDoc = async (helm: string, inputs: Record<string, string>) => {
-    const outcome = await cli(helm, inputs).done;
-    let doc: CliDocument;
-    try {
-      doc = JSON.parse(outcome.stdout) as CliDocument;
-    } catch {
-      throw new Error(`slipway deploy printed no JSON (exit ${outcome.exitCode}):\n${outcome.stdout}\n${outcome.stderr}`);
-    }
-    return { ...outcome, doc };
-  };
+  const baseInputs = (ns: string) => baseDeployInputs(sb, ns);
+  const canaryInputs = (ns: string, extra: Record<string, string>) => canaryDeployInputs(sb, ns, extra);
+  const cli = (helm: string, inputs: Record<string, string>) => startCli(sb, hosts, helm, inputs);
+  const cliDoc = (helm: string, inputs: Record<string, string>) => cliDocument<CliDocument>(sb, hosts, helm, inputs);
   const installStable = async (helm: string, ns: string) => {
     const stable = await cliDoc(helm, { ...baseInputs(ns), set: 'version=stable' });
     expect(stable.doc.exitCode, stable.stderr).toBe(0);
   };
-  const journal = async (ns: string): Promise<Journal | undefined> => {
-    const text = await kubectl(sb, ['get', 'configmap', 'slipway-journal-demo', '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
-    return text ? (JSON.parse(text) as Journal) : undefined;
-  };
-  const canaryObjects = (ns: string) =>
-    kubectl(sb, ['get', 'deployments,services,configmaps,secrets,ingresses', '-n', ns, '-l', 'slipway.dev/canary-of=demo', '-o', 'name']);
+  const journal = (ns: string) => readJournal<Journal>(sb, ns);
+  const canaryObjects = (ns: string) => listCanaryObjects(sb, ns);
   const stablePods = async (ns: string) =>
     (
       await kubectlJson<{ items: Array<{ metadata: { name: string; labels: Record<string, string> } }> }>(sb, [
@@ -114,13 +90,7 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     ).items
       .map((pod) => pod.metadata.name)
       .sort();
-  const helmRevision = async (helm: string, ns: string) =>
-    (
-      JSON.parse(await runOk(sb, helm, ['history', 'demo', '-n', ns, '-o', 'json', '--kubeconfig', sb.env.KUBECONFIG as string])) as Array<{
-        revision: number;
-        status: string;
-      }>
-    ).at(-1);
+  const helmRevision = async (helm: string, ns: string) => (await helmHistory(sb, helm, ns)).at(-1);
 
   for (const [label, variable] of [
     ['helm 3', 'HELM3'],
@@ -155,16 +125,9 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
       // Crash-looping canary: a watch of the API of the test's own times the first CrashLoopBackOff.
       const podsBefore = await stablePods(ns);
       const revisionBefore = await helmRevision(helm, ns);
-      const watcher = start(
-        sb.env.KUBECTL ?? 'kubectl',
-        ['--kubeconfig', sb.env.KUBECONFIG as string, 'get', 'pods', '-n', ns, '-l', 'slipway.dev/track=canary', '--watch', '-o', 'json'],
-        toolEnv(sb, helm),
-      );
-      const firstCrash = new Promise<number>((resolve) =>
-        watcher.child.stdout?.on('data', (chunk: Buffer) => chunk.includes('CrashLoopBackOff') && resolve(Date.now())),
-      );
+      const watcher = watchCrashLoop(sb, helm, ns, 'slipway.dev/track=canary');
       const crashing = await cliDoc(helm, canaryInputs(ns, { set: 'version=v3\nfailureMode=crashloop' }));
-      const crashSeenAt = await firstCrash;
+      const crashSeenAt = await watcher.firstCrash;
       watcher.child.kill();
       expect(crashing.doc.exitCode, crashing.stderr).toBe(1);
       expect(crashing.doc.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': 'health', revision: '2' });
@@ -332,11 +295,8 @@ describeSandbox('deploy strategy canary: gates, rollback and promotion against t
     expect(paused.doc.outputs.result, paused.stderr).toBe('paused');
     expect(await canaryObjects(ns)).toMatch(/demo-slipway-demo-canary/);
     const revision = await helmRevision(helm, ns);
-    const rolled = await start(
-      process.execPath,
-      [hosts.cli, ...cliArgs('rollback', { release: 'demo', namespace: ns, kubeconfig: sb.env.KUBECONFIG as string, timeout: '60s' })],
-      toolEnv(sb, helm),
-    ).done;
+    const rolled = await startCli(sb, hosts, helm, { release: 'demo', namespace: ns, kubeconfig: sb.env.KUBECONFIG as string, timeout: '60s' }, 'rollback')
+      .done;
     const rolledDoc = JSON.parse(rolled.stdout) as CliDocument;
     expect(rolledDoc.exitCode, rolled.stderr).toBe(0);
     expect(rolledDoc.outputs).toMatchObject({ result: 'rolled-back', revision: '1', 'rolled-back-to': '' });

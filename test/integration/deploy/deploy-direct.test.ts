@@ -5,75 +5,51 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chartDir, describeSandbox, entraToken, httpsCall, kubectl, kubectlJson, runOk, uniqueName, waitFor, type SandboxInfo } from '../sandbox/sandbox.ts';
-import { bundleDeployHosts, cliArgs, GitHubJob, runAzureTask, start, toolEnv, type DeployHosts } from './deploy-hosts.ts';
+import {
+  baseDeployInputs,
+  bundleDeployHosts,
+  type CliDocument,
+  cliArgs,
+  cliDocument,
+  demoDigest as digest,
+  GitHubJob,
+  helmHistory,
+  readJournal,
+  runAzureTask,
+  start,
+  startCli,
+  suiteNamespaces,
+  toolEnv,
+  type DeployHosts,
+  watchCrashLoop,
+} from './deploy-hosts.ts';
 
-interface HistoryEntry {
-  revision: number;
-  status: string;
-}
 interface Journal {
   phase: string;
   timeline: Array<{ at: string; phase: string; message: string }>;
   badRevisions: number[];
   run: { id: string; url?: string; machine: string };
 }
-interface CliDocument {
-  exitCode: number;
-  outputs: Record<string, string>;
-  error?: { code: string; message: string };
-  problems?: Array<{ input: string; message: string }>;
-}
-
-const digest = `sha256:${'5e'.repeat(32)}`;
-const image = `127.0.0.1:5443/slipway/demo:1.0.0@${digest}`;
 
 describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb: SandboxInfo) => {
   let hosts: DeployHosts;
   let dir: string;
-  const namespaces: string[] = [];
+  const { newNamespace, track, deleteNamespaces } = suiteNamespaces(sb);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'slipway-deploy-it-'));
     hosts = await bundleDeployHosts(dir);
   }, 180_000);
   afterAll(async () => {
-    for (const ns of namespaces) await kubectl(sb, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    await deleteNamespaces();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const newNamespace = async (prefix: string) => {
-    const ns = uniqueName(prefix);
-    namespaces.push(ns);
-    await kubectl(sb, ['create', 'namespace', ns]);
-    return ns;
-  };
-  const baseInputs = (ns: string, release = 'demo'): Record<string, string> => ({
-    release,
-    namespace: ns,
-    chart: chartDir,
-    kubeconfig: sb.env.KUBECONFIG as string,
-    image,
-    timeout: '60s',
-  });
-  const cli = (helm: string, inputs: Record<string, string>) => start(process.execPath, [hosts.cli, ...cliArgs('deploy', inputs)], toolEnv(sb, helm));
-  const cliDoc = async (helm: string, inputs: Record<string, string>, step = 'deploy') => {
-    const outcome = await start(process.execPath, [hosts.cli, ...cliArgs(step, inputs)], toolEnv(sb, helm)).done;
-    let doc: CliDocument;
-    try {
-      doc = JSON.parse(outcome.stdout) as CliDocument;
-    } catch {
-      throw new Error(`slipway ${step} printed no JSON (exit ${outcome.exitCode}):\n${outcome.stdout}\n${outcome.stderr}`);
-    }
-    return { ...outcome, doc };
-  };
-  const history = (helm: string, ns: string, release = 'demo') =>
-    runOk(sb, helm, ['history', release, '-n', ns, '-o', 'json', '--kubeconfig', sb.env.KUBECONFIG as string]).then(
-      (text) => JSON.parse(text) as HistoryEntry[],
-    );
-  const journal = async (ns: string, release = 'demo'): Promise<Journal | undefined> => {
-    const text = await kubectl(sb, ['get', 'configmap', `slipway-journal-${release}`, '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
-    return text ? (JSON.parse(text) as Journal) : undefined;
-  };
+  const baseInputs = (ns: string, release = 'demo') => baseDeployInputs(sb, ns, release);
+  const cli = (helm: string, inputs: Record<string, string>) => startCli(sb, hosts, helm, inputs);
+  const cliDoc = (helm: string, inputs: Record<string, string>, step = 'deploy') => cliDocument(sb, hosts, helm, inputs, step);
+  const history = (helm: string, ns: string, release = 'demo') => helmHistory(sb, helm, ns, release);
+  const journal = (ns: string, release = 'demo') => readJournal<Journal>(sb, ns, release);
   const deploymentImage = async (ns: string) =>
     (await kubectlJson<{ spec: { template: { spec: { containers: Array<{ image: string }> } } } }>(sb, ['get', 'deployment', 'demo-slipway-demo', '-n', ns]))
       .spec.template.spec.containers[0]?.image;
@@ -114,16 +90,9 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
       const started = Date.now();
       // A watch of the API of its own (kubectl --watch, streaming), so the moment it first shows a
       // CrashLoopBackOff is known to within milliseconds, not a polling interval.
-      const watcher = start(
-        sb.env.KUBECTL ?? 'kubectl',
-        ['--kubeconfig', sb.env.KUBECONFIG as string, 'get', 'pods', '-n', ns, '-l', 'sandbox.slipway.dev/failure-mode=crashloop', '--watch', '-o', 'json'],
-        toolEnv(sb, helm),
-      );
-      const firstCrash = new Promise<number>((resolve) =>
-        watcher.child.stdout?.on('data', (chunk: Buffer) => chunk.includes('CrashLoopBackOff') && resolve(Date.now())),
-      );
+      const watcher = watchCrashLoop(sb, helm, ns, 'sandbox.slipway.dev/failure-mode=crashloop');
       const crashing = await cliDoc(helm, { ...baseInputs(ns), set: 'failureMode=crashloop\nversion=v3' });
-      const crashSeenAt = await firstCrash;
+      const crashSeenAt = await watcher.firstCrash;
       watcher.child.kill();
       expect(crashing.doc.exitCode, crashing.stderr).toBe(1);
       expect(crashing.doc.outputs).toMatchObject({ result: 'rolled-back', 'deployed-revision': '3', 'rolled-back-to': '1' });
@@ -359,7 +328,7 @@ describeSandbox('deploy (direct) and rollback against the sandbox cluster', (sb:
     expect(absent.doc.error).toMatchObject({ code: 'NAMESPACE_NOT_FOUND', message: `namespace '${missing}' does not exist in the cluster` });
 
     const ns = uniqueName('create-ns');
-    namespaces.push(ns);
+    track(ns);
     const created = await cliDoc(helm3, { ...baseInputs(ns), 'create-namespace': 'true' });
     expect(created.doc.exitCode, created.stderr).toBe(0);
     expect(created.doc.outputs).toMatchObject({ result: 'deployed', revision: '1' });

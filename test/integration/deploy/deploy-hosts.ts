@@ -5,7 +5,7 @@ import path from 'node:path';
 import { deploySpec, rollbackSpec, type StepSpec } from '@slipway/core';
 import { renderActionEntry, renderActionPostEntry, renderTaskEntry, renderTaskPostEntry } from '../../../scripts/metadata.ts';
 import { bundleForTest, parseAgentCommands, parseGitHubFileCommands, repoRoot, type ProcessOutcome } from '../../support/host-harness.ts';
-import type { SandboxInfo } from '../sandbox/sandbox.ts';
+import { chartDir, kubectl, runOk, uniqueName, type SandboxInfo } from '../sandbox/sandbox.ts';
 
 /** The three hosts, bundled from today's sources, with deploy's and rollback's entries as `npm run generate` writes them. */
 export interface DeployHosts {
@@ -142,4 +142,115 @@ export async function runAzureTask(entry: string, inputs: Record<string, string>
 /** CLI flags from inputs: `--name value`. */
 export function cliArgs(step: string, inputs: Record<string, string>): string[] {
   return [step, ...Object.entries(inputs).flatMap(([name, value]) => [`--${name}`, value]), '--json'];
+}
+
+/** The demo image the deploy tests pin, by a digest of their own (no registry is asked). */
+export const demoDigest = `sha256:${'5e'.repeat(32)}`;
+export const demoImage = `127.0.0.1:5443/slipway/demo:1.0.0@${demoDigest}`;
+
+/** What `slipway <step> --json` prints; `Result` is the part of `result` a test reads. */
+export interface CliDocument<Result = unknown> {
+  exitCode: number;
+  outputs: Record<string, string>;
+  /** The job summary's Markdown. */
+  summary?: string;
+  error?: { code: string; message: string };
+  problems?: Array<{ input: string; message: string }>;
+  post?: { exitCode: number };
+  result?: Result;
+}
+
+/** The CLI's JSON document from a finished run; throws with everything it printed when there is none. */
+export function parseCliDocument<Doc extends CliDocument = CliDocument>(outcome: { exitCode: number; stdout: string; stderr: string }, step = 'deploy'): Doc {
+  try {
+    return JSON.parse(outcome.stdout) as Doc;
+  } catch {
+    throw new Error(`slipway ${step} printed no JSON (exit ${outcome.exitCode}):\n${outcome.stdout}\n${outcome.stderr}`);
+  }
+}
+
+/** `slipway <step> --json` with `inputs` as flags, started with the chosen Helm on PATH. */
+export function startCli(sb: SandboxInfo, hosts: DeployHosts, helm: string, inputs: Record<string, string>, step = 'deploy'): Started {
+  return start(process.execPath, [hosts.cli, ...cliArgs(step, inputs)], toolEnv(sb, helm));
+}
+
+/** `slipway <step> --json` to its end: how it ended, and its JSON document. */
+export async function cliDocument<Doc extends CliDocument = CliDocument>(
+  sb: SandboxInfo,
+  hosts: DeployHosts,
+  helm: string,
+  inputs: Record<string, string>,
+  step = 'deploy',
+) {
+  const outcome = await startCli(sb, hosts, helm, inputs, step).done;
+  return { ...outcome, doc: parseCliDocument<Doc>(outcome, step) };
+}
+
+/**
+ * A suite's namespaces: `newNamespace` creates one, `track` adds one something else creates, and
+ * `deleteNamespaces` (in afterAll) deletes them all without waiting.
+ */
+export function suiteNamespaces(sb: SandboxInfo) {
+  const namespaces: string[] = [];
+  return {
+    newNamespace: async (prefix: string) => {
+      const ns = uniqueName(prefix);
+      namespaces.push(ns);
+      await kubectl(sb, ['create', 'namespace', ns]);
+      return ns;
+    },
+    track: (ns: string) => {
+      namespaces.push(ns);
+    },
+    deleteNamespaces: async () => {
+      for (const ns of namespaces) await kubectl(sb, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    },
+  };
+}
+
+/** The inputs every deploy of the demo chart starts from. */
+export function baseDeployInputs(sb: SandboxInfo, ns: string, release = 'demo'): Record<string, string> {
+  return { release, namespace: ns, chart: chartDir, kubeconfig: sb.env.KUBECONFIG as string, image: demoImage, timeout: '60s' };
+}
+
+/** A canary of the demo chart through three short steps; `extra` adds or overrides inputs. */
+export function canaryDeployInputs(sb: SandboxInfo, ns: string, extra: Record<string, string>): Record<string, string> {
+  return { ...baseDeployInputs(sb, ns), strategy: 'canary', steps: '10,25,50', bake: '2s', ...extra };
+}
+
+export interface HistoryEntry {
+  revision: number;
+  status: string;
+}
+
+/** `helm history` of the release, oldest first. */
+export async function helmHistory(sb: SandboxInfo, helm: string, ns: string, release = 'demo'): Promise<HistoryEntry[]> {
+  return JSON.parse(await runOk(sb, helm, ['history', release, '-n', ns, '-o', 'json', '--kubeconfig', sb.env.KUBECONFIG as string])) as HistoryEntry[];
+}
+
+/** The release's journal (ConfigMap slipway-journal-<release>), undefined while there is none. */
+export async function readJournal<Journal>(sb: SandboxInfo, ns: string, release = 'demo'): Promise<Journal | undefined> {
+  const text = await kubectl(sb, ['get', 'configmap', `slipway-journal-${release}`, '-n', ns, '-o', 'jsonpath={.data.journal\\.json}']).catch(() => '');
+  return text ? (JSON.parse(text) as Journal) : undefined;
+}
+
+/** Every object labelled as the release's canary (what the acceptance calls "no canary object left"), one `kind/name` a line. */
+export async function canaryObjects(sb: SandboxInfo, ns: string, release = 'demo'): Promise<string> {
+  return (
+    await kubectl(sb, ['get', 'deployments,services,configmaps,secrets,ingresses', '-n', ns, '-l', `slipway.dev/canary-of=${release}`, '-o', 'name'])
+  ).trim();
+}
+
+/**
+ * A streaming watch of the pods `selector` picks (kubectl --watch, not polling), so the moment the API first
+ * shows one in CrashLoopBackOff is known to within milliseconds: `firstCrash` resolves then. Kill `child` when done.
+ */
+export function watchCrashLoop(sb: SandboxInfo, helm: string, ns: string, selector: string) {
+  const { child } = start(
+    sb.env.KUBECTL ?? 'kubectl',
+    ['--kubeconfig', sb.env.KUBECONFIG as string, 'get', 'pods', '-n', ns, '-l', selector, '--watch', '-o', 'json'],
+    toolEnv(sb, helm),
+  );
+  const firstCrash = new Promise<number>((resolve) => child.stdout?.on('data', (chunk: Buffer) => chunk.includes('CrashLoopBackOff') && resolve(Date.now())));
+  return { child, firstCrash };
 }

@@ -76,10 +76,7 @@ export async function runCanaryDeploy(request: CanaryDeployRequest, deps: StepDe
   });
   try {
     const previous = session.previous;
-    const left =
-      previous?.canary && (previous.phase === 'paused' || !['promoted', 'rolled-back', 'deployed', 'not-deployed'].includes(previous.phase))
-        ? previous.canary
-        : undefined;
+    const left = leftCanary(previous);
 
     let router: TrafficRouter;
     let objects = plan?.refs ?? [];

@@ -136,6 +136,8 @@ export async function runCanary(
   let rollbackDoneAt: Date | undefined;
   let state: CanaryState = resume?.state ?? initialCanaryState({ ...plan, smoke: ports.runSmoke !== undefined, metrics: ports.metrics.map((m) => m.name) });
   let step: AbortController | undefined;
+  /** The weight change under way: the one thing a step does to the cluster, awaited before anything undoes it. */
+  let shifting: Promise<void> = Promise.resolve();
 
   const note = (message: string) => {
     for (const line of message.split('\n')) {
@@ -168,7 +170,7 @@ export async function runCanary(
       case 'set-weight':
         step?.abort();
         step = new AbortController();
-        void shiftWeight(action.step, action.weight, step.signal);
+        shifting = shiftWeight(action.step, action.weight, step.signal);
         return;
       case 'bake':
         void bake(action.step, action.durationMs, step?.signal ?? new AbortController().signal);
@@ -198,6 +200,9 @@ export async function runCanary(
         rollbackDecidedAt = deps.now();
         void settle(
           withDeadline(state.cancelled ? cancelGraceMs : plan.timeoutMs, async () => {
+            // A canary object applied after the removal swept would outlive the canary: let the stopped
+            // weight change end first (its requests fail at once once its step is aborted).
+            await shifting;
             await ports.restoreTraffic();
             await ports.removeCanary();
             rollbackDoneAt = deps.now();

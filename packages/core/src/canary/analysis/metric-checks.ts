@@ -2,6 +2,7 @@ import type { InputProblem } from '../../errors/index.ts';
 import { InputProblems } from '../../inputs/input-problems.ts';
 import { parseDuration } from '../../inputs/parse-inputs.ts';
 import { parseYamlStrings, type YamlValue } from '../../inputs/yaml-document.ts';
+import { nearestWord } from '../../inputs/nearest-word.ts';
 import { parseThreshold, type Threshold } from './threshold.ts';
 
 /**
@@ -163,7 +164,7 @@ function parseEntry(entry: YamlValue, label: string, problems: InputProblems): M
   const before = problems.count;
   for (const key of entry.keys()) {
     if (!(metricFields as readonly string[]).includes(key)) {
-      const near = nearest(key, metricFields);
+      const near = nearestWord(key, metricFields);
       problems.add(label, `unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ''}; known: ${metricFields.join(', ')}`);
     }
   }
@@ -245,30 +246,4 @@ function checkPlaceholders(query: string, input: string, problems: InputProblems
       problems.add(input, `unknown placeholder {{${name}}}; known: ${queryPlaceholders.map((p) => `{{${p}}}`).join(', ')}`);
     }
   }
-}
-
-/** The known word within two edits of `word`, if exactly one is closest. */
-function nearest(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(word.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
