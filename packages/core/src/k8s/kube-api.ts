@@ -4,6 +4,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type * as library from './kube-client-library.ts';
+import { timeLimit } from '../concurrency/time-limit.ts';
 import { explainKubeError, KubeApiError, type KubeRequestContext } from './kube-api-error.ts';
 
 export interface KubeApiOptions {
@@ -185,7 +186,8 @@ export class KubeApi {
     const options: https.RequestOptions = { method: request.method, headers: { ...request.headers } };
     await this.#config.applyToHTTPSOptions(options);
     const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs;
-    const signal = AbortSignal.any([request.signal ?? this.#options.signal, AbortSignal.timeout(timeoutMs)]);
+    const limit = timeLimit(timeoutMs, request.signal ?? this.#options.signal);
+    const signal = limit.signal;
     const send = url.protocol === 'http:' ? http.request : https.request;
     const describe = `${request.method} ${request.path.split('?')[0]}`;
     try {
@@ -202,6 +204,8 @@ export class KubeApi {
     } catch (error) {
       if ((request.signal ?? this.#options.signal).aborted) throw (request.signal ?? this.#options.signal).reason ?? error;
       throw explainKubeError(error, { server: this.server, request: describe, addresses: this.#addresses, timeoutMs, ...this.#options.explain });
+    } finally {
+      limit.clear();
     }
   }
 
@@ -269,8 +273,8 @@ export class KubeApi {
 
   /** One request with its time limit and the host's cancellation, and its failure explained. */
   async #call<T>(request: string, send: (options: k8s.ConfigurationOptions) => Promise<T>, cancel: AbortSignal = this.#options.signal): Promise<T> {
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
-    const signal = AbortSignal.any([cancel, timeout]);
+    const limit = timeLimit(this.#options.timeoutMs, cancel);
+    const signal = limit.signal;
     const middleware = {
       pre: (context: k8s.RequestContext) => {
         context.setSignal(signal);
@@ -291,6 +295,8 @@ export class KubeApi {
         ...(this.#execCommand ? { execCommand: this.#execCommand } : {}),
         ...this.#options.explain,
       });
+    } finally {
+      limit.clear();
     }
   }
 }

@@ -1,3 +1,4 @@
+import { timeLimit } from '../concurrency/time-limit.ts';
 import type * as k8s from '@kubernetes/client-node';
 import { errorCodes, InputError, InternalError, SlipwayError } from '../errors/index.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -362,7 +363,8 @@ class HeldReleaseLease implements ReleaseLease {
     const { namespace, release } = this.#options;
     const where = { namespace, release };
     // One renewal may not outlast the next: a hung request must not hide that the Lease is running out.
-    const signal = AbortSignal.any([this.#renewal.signal, AbortSignal.timeout(this.#intervalMs)]);
+    const limit = timeLimit(this.#intervalMs, this.#renewal.signal);
+    const signal = limit.signal;
     try {
       for (let attempt = 0; attempt < 3 && !this.#stopped; attempt++) {
         const now = this.#options.now();
@@ -408,6 +410,8 @@ class HeldReleaseLease implements ReleaseLease {
       } else {
         this.#options.log(`release lock: renewing ${this.name} failed (${message}); trying again in ${Math.round(this.#intervalMs / 1000)} s`);
       }
+    } finally {
+      limit.clear();
     }
   }
 

@@ -1,3 +1,4 @@
+import { timeLimit } from '../concurrency/time-limit.ts';
 import { mapWithLimit } from '../concurrency/map-with-limit.ts';
 import { sleep as sleepWithSignal } from '../concurrency/sleep.ts';
 import { CancelledError, InternalError } from '../errors/index.ts';
@@ -58,10 +59,11 @@ export async function runSmokeChecks(checks: readonly SmokeCheck[], options: Run
   const redact = (text: string) => redactor.redact(text);
   const started = performance.now();
   const deadline = started + options.deadlineMs;
-  const deadlineSignal = AbortSignal.timeout(Math.max(1, options.deadlineMs));
+  const deadlineLimit = timeLimit(Math.max(1, options.deadlineMs));
+  const deadlineSignal = deadlineLimit.signal;
   const sleep = options.sleep ?? ((ms: number) => sleepWithSignal(ms, options.signal));
   const context: CheckContext = { options, redact, deadline, deadlineSignal, sleep };
-  const outcomes = await mapWithLimit(checks, options.concurrency ?? 4, (check) => runOneCheck(check, context));
+  const outcomes = await mapWithLimit(checks, options.concurrency ?? 4, (check) => runOneCheck(check, context)).finally(() => deadlineLimit.clear());
   return {
     passed: outcomes.every((outcome) => outcome.result.passed),
     checks: outcomes.map((outcome) => outcome.result),
@@ -103,7 +105,8 @@ async function runOneCheck(check: SmokeCheck, context: CheckContext): Promise<{ 
     }
     result.attempts++;
     const timeoutMs = Math.min(check.timeoutMs, remaining);
-    const attemptSignal = AbortSignal.any([options.signal, context.deadlineSignal, AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)))]);
+    const attemptLimit = timeLimit(Math.max(1, Math.ceil(timeoutMs)), options.signal, context.deadlineSignal);
+    const attemptSignal = attemptLimit.signal;
     const label = `attempt ${result.attempts}/${maxAttempts}: ${target}`;
     try {
       const response = await sendSmokeRequest(check, {
@@ -126,6 +129,8 @@ async function runOneCheck(check: SmokeCheck, context: CheckContext): Promise<{ 
         redact(describeRequestError(error, byDeadline ? `no response before the deadline of ${deadlineText}` : `no response within ${formatMs(timeoutMs)}`)),
       ];
       say(`${label}: ${result.failures[0]}`);
+    } finally {
+      attemptLimit.clear();
     }
     if (result.failures.length === 0) {
       result.passed = true;

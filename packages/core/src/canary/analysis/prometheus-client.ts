@@ -1,3 +1,4 @@
+import { timeLimit } from '../../concurrency/time-limit.ts';
 import { CancelledError } from '../../errors/index.ts';
 import { type PrometheusError, type PrometheusQueryResult, parsePrometheusResponse } from './prometheus-response.ts';
 
@@ -84,8 +85,8 @@ export class PrometheusClient implements PrometheusQuerier {
   async query(promql: string, options: PrometheusQueryOptions = {}): Promise<PrometheusQueryResult> {
     const timeoutMs = this.#options.timeoutMs ?? defaultTimeoutMs;
     const cancel = options.signal;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = cancel ? AbortSignal.any([cancel, timeout]) : timeout;
+    const limit = timeLimit(timeoutMs, cancel);
+    const { signal } = limit;
     const params = new URLSearchParams({ query: promql });
     if (options.time) params.set('time', (options.time.getTime() / 1000).toFixed(3));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -96,7 +97,7 @@ export class PrometheusClient implements PrometheusQuerier {
         try {
           token = await this.#options.getToken(signal);
         } catch (error) {
-          if (cancel?.aborted || timeout.aborted) throw error;
+          if (cancel?.aborted || isTimeout(signal)) throw error;
           return failed({
             reason: 'token',
             message: `could not get a token for Prometheus: ${messageOf(error)}`,
@@ -114,7 +115,7 @@ export class PrometheusClient implements PrometheusQuerier {
       return parsePrometheusResponse(response.status, await response.text());
     } catch (error) {
       if (cancel?.aborted) throw cancel.reason ?? new CancelledError('the metric query was cancelled');
-      if (timeout.aborted) {
+      if (isTimeout(signal)) {
         return failed({
           reason: 'timeout',
           message: `Prometheus did not answer within ${formatMs(timeoutMs)} (${this.endpoint})`,
@@ -126,6 +127,8 @@ export class PrometheusClient implements PrometheusQuerier {
         message: `Prometheus at ${this.endpoint} could not be reached: ${networkCause(error)}`,
         hint: 'check the URL and that the runner can reach it',
       });
+    } finally {
+      limit.clear();
     }
   }
 
@@ -195,4 +198,9 @@ function messageOf(error: unknown): string {
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The query's own time limit ran out (not the caller's cancel). */
+function isTimeout(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
 }

@@ -1,4 +1,5 @@
 import { maxTimerDelayMs } from '../../concurrency/sleep.ts';
+import { timeLimit } from '../../concurrency/time-limit.ts';
 import { describeError } from '../../errors/index.ts';
 import type { KubeApi, KubeWatchEvent } from '../../k8s/kube-api.ts';
 import { KubeApiError } from '../../k8s/kube-api-error.ts';
@@ -562,11 +563,12 @@ class RolloutWatcher {
     if (log === 'none' || !failure.pod || !failure.container) return undefined;
     const container = failure.container;
     const pod = failure.pod;
+    const limit = timeLimit(logTimeoutMs, this.#signal);
     try {
       const text = await this.#api.request(
         `GET log of pod ${pod} container ${container}`,
         (clients, o) => clients.core.readNamespacedPodLog({ name: pod, namespace, container, tailLines: 1, previous: log === 'previous' }, o),
-        AbortSignal.any([this.#signal, AbortSignal.timeout(logTimeoutMs)]),
+        limit.signal,
       );
       const line = String(text ?? '')
         .replace(/\r?\n+$/, '')
@@ -576,6 +578,8 @@ class RolloutWatcher {
       return line ? (line.length > 500 ? `${line.slice(0, 500)}…` : line) : undefined;
     } catch {
       return undefined;
+    } finally {
+      limit.clear();
     }
   }
 
