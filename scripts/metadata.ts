@@ -4,6 +4,8 @@
  * drift test compares the committed ones with this output.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { stringify } from 'yaml';
 import { camelCase, steps, summariseExitCodes, type HostKind, type InputSpec, type StepSpec } from '@slipway/core';
 
@@ -254,7 +256,55 @@ export function generatedFiles(specs: readonly StepSpec[] = Object.values(steps)
   }
   files.set('tasks/package.json', `${JSON.stringify({ private: true, type: 'commonjs' }, null, 2)}\n`);
   files.set('tasks/vss-extension.json', renderVssExtension(specs));
+  files.set(uplotSourceFile, renderUplotSource());
   return files;
+}
+
+/** Where the inlined copy of uPlot lives, for the run report's charts. */
+export const uplotSourceFile = 'packages/core/src/report/uplot-source.generated.ts';
+
+/**
+ * packages/core/src/report/uplot-source.generated.ts: uPlot's minified browser build and stylesheet as
+ * string constants, so the HTML report inlines them without reading node_modules at run time (the
+ * esbuild bundles have no node_modules beside them). Bumping uplot in packages/core/package.json makes
+ * the committed file stale, which the drift test reports.
+ */
+export function renderUplotSource(): string {
+  // Resolved from packages/core, whose dependency it is, wherever npm hoisted it.
+  const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
+  const dir = path.dirname(requireFromCore.resolve('uplot/package.json'));
+  const read = (file: string) => readFileSync(path.join(dir, file), 'utf8');
+  const { version } = JSON.parse(read('package.json')) as { version: string };
+  const script = read('dist/uPlot.iife.min.js').trim();
+  const css = read('dist/uPlot.min.css').trim();
+  const license = read('LICENSE').trim();
+  // Inlined into <script> and <style> elements, whose content ends at the first `</script` or `</style`
+  // (whatever the case); an `<!--` in a script changes how the parser looks for that end.
+  for (const [name, text, forbidden] of [
+    ['uPlot.iife.min.js', script, /<\/script|<!--/i],
+    ['uPlot.min.css', css, /<\/style/i],
+  ] as const) {
+    const found = forbidden.exec(text);
+    if (found)
+      throw new Error(`uplot@${version} ${name} holds ${JSON.stringify(found[0])}, which would end its inline element early: escape it before inlining`);
+  }
+  // JSON string literals are valid TypeScript string literals, quotes, backslashes and all.
+  return [
+    `// Generated from uplot@${version} (its dist/ and LICENSE) by \`npm run generate\`. Do not edit: change the uplot version in packages/core/package.json instead.`,
+    '',
+    '/** The version of uPlot inlined into the run report. */',
+    `export const uplotVersion = ${JSON.stringify(version)};`,
+    '',
+    "/** uPlot's licence, which must accompany every copy of its code: the report carries it in a comment. */",
+    `export const uplotLicense = ${JSON.stringify(license)};`,
+    '',
+    "/** uPlot's minified browser build (dist/uPlot.iife.min.js): defines the global `uPlot`. */",
+    `export const uplotScript = ${JSON.stringify(script)};`,
+    '',
+    "/** uPlot's stylesheet (dist/uPlot.min.css). */",
+    `export const uplotCss = ${JSON.stringify(css)};`,
+    '',
+  ].join('\n');
 }
 
 function describeInput(input: InputSpec): string {

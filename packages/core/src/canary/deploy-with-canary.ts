@@ -107,7 +107,9 @@ export async function runCanaryDeploy(request: CanaryDeployRequest, deps: StepDe
       resume = { state: left.state, action: canary.action, by: formatRun(deps.run) };
     } else {
       router = createTrafficRouter(session.api, { plan, ingress: canary.ingress, httpRoute: canary.httpRoute });
-      const problems = await router.check();
+      // A first install goes in directly (below): there is no stable workload or route yet to weigh against.
+      const hasDeployed = (await readHistory(session)).some((revision) => revision.status === 'deployed');
+      const problems = hasDeployed ? await router.check() : [];
       if (problems.length > 0) {
         const input = canary.traffic === 'gateway-api' ? 'http-route' : canary.traffic === 'ingress-nginx' ? 'ingress' : 'traffic';
         throw new InvalidInputsError(problems.map((message): InputProblem => ({ input, message })));

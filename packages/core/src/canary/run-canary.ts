@@ -6,6 +6,7 @@ import type { ReleaseSession } from '../deploy/release-session.ts';
 import { describeFailure } from '../deploy/roll-back-release.ts';
 import { cancelGraceMs, type TimelineEntry } from '../deploy/run-direct-deploy.ts';
 import type { CanaryJournal } from './canary-journal.ts';
+import type { MeasurementOutcome } from './analysis/measure-metric.ts';
 import {
   decideCanary,
   initialCanaryState,
@@ -28,9 +29,10 @@ export interface CanaryMetricPort {
   measure(signal: AbortSignal): Promise<MetricVerdict>;
 }
 
-export type MetricVerdict =
+export type MetricVerdict = (
   | { status: 'measured'; passed: boolean; summary: string; value?: number | undefined }
-  | { status: 'tripped'; action: 'fail' | 'pause'; reason: string; summary: string; value?: number | undefined };
+  | { status: 'tripped'; action: 'fail' | 'pause'; reason: string; summary: string; value?: number | undefined }
+) & { measurement?: { readonly outcome: MeasurementOutcome } | undefined };
 
 export interface SmokeVerdict {
   passed: boolean;
@@ -77,6 +79,9 @@ export interface GateRecord {
   gate: string;
   passed: boolean;
   detail: string;
+  /** A metric's measured value (query units) and its assessment, for the report's chart. */
+  value?: number | undefined;
+  outcome?: MeasurementOutcome | undefined;
 }
 
 export interface CanaryOutcome {
@@ -307,7 +312,7 @@ export async function runCanary(
         const verdict = await metric.measure(signal);
         if (signal.aborted) return;
         const passed = verdict.status === 'measured' && verdict.passed;
-        gate({ step: index, gate: `analysis/${metric.name}`, passed, detail: verdict.summary });
+        gate({ step: index, gate: `analysis/${metric.name}`, passed, detail: verdict.summary, value: verdict.value, outcome: verdict.measurement?.outcome });
         if (verdict.status === 'tripped') {
           queue.push({ kind: 'metric-tripped', step: index, metric: metric.name, action: verdict.action, reason: verdict.reason });
           return;

@@ -31,6 +31,10 @@ export const errorCodes = {
     meaning:
       "Prometheus (or Azure Monitor managed Prometheus) could not be queried before the canary began: not reachable, or the identity lacks the workspace's Monitoring Data Reader role",
   },
+  CONFIG_INVALID: {
+    exitCode: ExitCode.invalidInput,
+    meaning: 'slipway.yaml has unknown keys, wrong types, missing sections or unset variables; each problem is at file:line:column and key',
+  },
   INPUT_INVALID: { exitCode: ExitCode.invalidInput, meaning: 'one or more inputs are malformed, missing or inconsistent; each problem names its input' },
   OCI_LAYOUT_INVALID: { exitCode: ExitCode.invalidInput, meaning: 'an OCI image layout directory given as input is missing, incomplete or corrupt' },
   TOOL_NOT_FOUND: { exitCode: ExitCode.environment, meaning: 'an external tool (buildah, docker, trivy, git, helm) is not on PATH' },

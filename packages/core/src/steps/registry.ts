@@ -3,6 +3,7 @@ import { buildStep } from './build/build-step.ts';
 import { deployStep } from './deploy/deploy-step.ts';
 import { pushStep } from './push/push-step.ts';
 import { rollbackStep } from './rollback/rollback-step.ts';
+import { runStep } from './run/run-step.ts';
 import { scanStep } from './scan/scan-step.ts';
 import { smokeStep } from './smoke/smoke-step.ts';
 import type { AnyStepDefinition } from './framework/step-definition.ts';
@@ -20,6 +21,7 @@ export const steps: Readonly<Record<string, AnyStepDefinition>> = {
   deploy: deployStep,
   rollback: rollbackStep,
   smoke: smokeStep,
+  run: runStep,
 };
 
 /** Steps added with {@link registerStep}: found by id, but never part of `steps` (no metadata, no help). */

@@ -17,6 +17,7 @@ export const scanStep = defineStep({
       installed: finding.installedVersion ?? null,
       fixed: finding.fixedVersion ?? null,
       target: finding.target,
+      title: finding.title,
     }));
     deps.log.info(`scan: ${summary.decision.passed ? 'passed' : 'FAILED'}: ${summary.decision.reason}`);
     return {
@@ -46,6 +47,8 @@ export const scanStep = defineStep({
         ignored: summary.ignored.length,
         expiredIgnores: summary.expiredRules.map((r) => r.id),
         topFindings: top,
+        totalFindings: summary.findings.length,
+        artifact: summary.artifact,
         files,
       },
     };

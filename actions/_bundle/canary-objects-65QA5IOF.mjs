@@ -1,0 +1,2 @@
+import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);
+import{applyCanary,listCanaryLeftovers,removeCanary,scaleCanary}from"./chunk-VNOW4N4R.mjs";import"./chunk-75OE6UST.mjs";import"./chunk-ERW5Y45Q.mjs";import"./chunk-OWAFOSW6.mjs";import"./chunk-YUQUUZYQ.mjs";import"./chunk-K57YK42K.mjs";import"./chunk-RS4JB3TM.mjs";export{applyCanary,listCanaryLeftovers,removeCanary,scaleCanary};

@@ -1,2 +1,0 @@
-import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);
-import{createTrafficRouter}from"./chunk-GTZLB4IW.mjs";import"./chunk-HB2OZVU2.mjs";import"./chunk-35DMFCTB.mjs";import"./chunk-JQKMKGGB.mjs";import"./chunk-OWAFOSW6.mjs";import"./chunk-RGFWIKWX.mjs";import"./chunk-6UHD45MX.mjs";import"./chunk-RS4JB3TM.mjs";export{createTrafficRouter};

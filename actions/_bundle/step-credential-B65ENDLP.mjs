@@ -1,2 +1,0 @@
-import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);
-import{createStepCredential}from"./chunk-7BRXCWFH.mjs";import"./chunk-BUB6LKOK.mjs";import"./chunk-RGFWIKWX.mjs";import"./chunk-6UHD45MX.mjs";import"./chunk-K7LOTUW2.mjs";import"./chunk-FDX5UVA5.mjs";import"./chunk-RS4JB3TM.mjs";export{createStepCredential};

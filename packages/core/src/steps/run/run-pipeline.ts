@@ -1,0 +1,271 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { keyPosition } from '../../config/config-document.ts';
+import { ConfigProblems } from '../../config/config-problems.ts';
+import { mapWithLimit } from '../../concurrency/map-with-limit.ts';
+import { CancelledError, describeError, exitCodeOf } from '../../errors/index.ts';
+import { InputProblems } from '../../inputs/index.ts';
+import { renderRunReportHtml } from '../../report/render-report-html.ts';
+import type { DeployRecord, RunReport, RunResult, ScanRecord } from '../../report/run-report.ts';
+import type { StepReport } from '../framework/step-definition.ts';
+import type { StepDeps } from '../framework/step-deps.ts';
+import { findStep } from '../registry.ts';
+import type { DeployInputs } from '../deploy/deploy-inputs.ts';
+import type { MetricCheck } from '../../canary/analysis/metric-checks.ts';
+import type { StageCheck, StageHome } from './check-stage-inputs.ts';
+import { deployRecordOf, scanRecordOf } from './report-records.ts';
+import type { RunStage } from './run-spec.ts';
+import { renderRunSummary } from './run-summary.ts';
+import { seconds, StageLedger } from './stage-runner.ts';
+import {
+  aksContextStageInputs,
+  buildStageInputs,
+  type ClusterAccess,
+  deployStageInputs,
+  type ImageRef,
+  pushStageInputs,
+  scanStageInputs,
+} from './stage-inputs-of.ts';
+import { reportMarker, type RunInputs } from './validate-run-inputs.ts';
+import type { StageInputs } from './stage-inputs.ts';
+import type { AnyStepDefinition } from '../framework/step-definition.ts';
+import type { StageKind } from '../../report/run-report.ts';
+
+declare const SLIPWAY_VERSION: string | undefined;
+
+/** Why the path stopped early: the stage and its outcome, or the error it threw. */
+interface Stop {
+  stage: string;
+  result: Exclude<RunResult, 'succeeded'>;
+  reason: string;
+  error?: unknown;
+}
+
+/**
+ * The whole path: each image built, scanned and pushed (images in parallel, up to max-parallel), then
+ * aks-context and deploy. A stage that fails stops its image's later stages; deploy runs only when
+ * every image got through. The report is written whatever happened (a cancelled or failed run
+ * included), then an error a stage threw is thrown again, so that the run exits as that step would.
+ */
+export async function runPipeline(inputs: RunInputs, deps: StepDeps): Promise<StepReport> {
+  for (const secret of inputs.config.secrets) deps.setSecret(secret);
+  const startedAt = deps.now();
+  const ledger = new StageLedger(deps.now);
+  const scans: ScanRecord[] = [];
+  const pushed = new Map<string, string>();
+  const stops: Stop[] = [];
+  const stageSummaries: string[] = [];
+  let deployRecord: DeployRecord | undefined;
+  const runs = (stage: RunStage) => inputs.stages.includes(stage);
+  mkdirSync(inputs.settings.reportDir, { recursive: true });
+  writeFileSync(path.join(inputs.settings.reportDir, reportMarker), 'This directory holds reports Slipway wrote; Slipway writes into it again.\n');
+
+  const stage = (id: string, kind: StageKind, step: AnyStepDefinition, stageInputs: StageInputs, home: StageHome, image?: string) => ({
+    id,
+    stage: kind,
+    image,
+    step,
+    inputs: stageInputs,
+    home,
+    check: freshCheck(inputs),
+  });
+  const stopOn = (id: string, report: StepReport): boolean => {
+    if (report.outcome === 'succeeded') return false;
+    stops.push({ stage: id, result: report.outcome, reason: report.reason ?? `${id}: ${report.outcome}` });
+    return true;
+  };
+  const failed = (id: string, error: unknown) => {
+    const cancelled = error instanceof CancelledError || deps.signal.aborted;
+    stops.push({ stage: id, result: cancelled ? 'cancelled' : 'failed', reason: describeError(error).split('\n')[0] ?? 'failed', error });
+  };
+
+  const imagePath = async (image: string) => {
+    const parallel = inputs.config.images.size > 1 && inputs.maxParallel > 1;
+    const options = (describe: (report: StepReport) => string) => ({ buffered: parallel, describe });
+    let layout: { layout: string; tags: string; digest: string } | undefined;
+    try {
+      if (runs('build')) {
+        const id = `build:${image}`;
+        const report = await ledger.run(
+          stage(id, 'build', stepOf('build'), buildStageInputs(inputs.config, image, inputs.settings), homeOf(inputs, `images.${image}`), image),
+          deps,
+          options((r) => `${r.outputs.digest} (${r.outputs.tags?.split('\n').length ?? 0} tags, ${r.outputs.builder})`),
+        );
+        if (stopOn(id, report)) return;
+        layout = { layout: report.outputs.layout ?? '', tags: report.outputs.tags ?? '', digest: report.outputs.digest ?? '' };
+      }
+      if (runs('scan') && layout) {
+        const id = `scan:${image}`;
+        const report = await ledger.run(
+          stage(id, 'scan', stepOf('scan'), scanStageInputs(inputs.config, image, layout.layout, inputs.settings), homeOf(inputs, 'scan'), image),
+          deps,
+          options((r) => `${r.outputs.passed === 'true' ? 'passed' : 'failed'}: ${r.outputs.reason || countsOf(r)}`),
+        );
+        scans.push(scanRecordOf(image, report));
+        stageSummaries.push(report.summary);
+        if (stopOn(id, report)) return;
+      }
+      if (runs('push') && layout) {
+        const id = `push:${image}`;
+        const report = await ledger.run(
+          stage(id, 'push', stepOf('push'), pushStageInputs(inputs.config, image, layout, inputs.settings), homeOf(inputs, 'registry'), image),
+          deps,
+          options((r) => `${r.outputs.image} (${r.outputs['bytes-uploaded']} bytes uploaded, ${r.outputs['blobs-skipped']} blobs skipped)`),
+        );
+        if (stopOn(id, report)) return;
+        if (report.outputs.image) pushed.set(image, report.outputs.image);
+      }
+    } catch (error) {
+      failed(`${image}`, error);
+    }
+  };
+
+  try {
+    const images = [...inputs.config.images.keys()];
+    if (runs('build') || runs('scan') || runs('push')) await mapWithLimit(images, inputs.maxParallel, imagePath);
+    let cluster: ClusterAccess | undefined;
+    if (stops.length === 0 && runs('aks-context')) {
+      const report = await ledger.run(
+        stage('aks-context', 'aks-context', stepOf('aks-context'), aksContextStageInputs(inputs.config, inputs.settings), homeOf(inputs, 'cluster')),
+        deps,
+        { buffered: false, describe: (r) => `${r.outputs.server} (Kubernetes ${r.outputs['kubernetes-version']})` },
+      );
+      cluster = { kubeconfig: report.outputs.kubeconfig ?? '', from: 'aks-context' };
+    }
+    if (stops.length === 0 && runs('deploy')) {
+      const image = inputs.deployImage;
+      const imageRef: ImageRef | undefined =
+        image === undefined
+          ? undefined
+          : pushed.has(image)
+            ? { ref: pushed.get(image) as string, from: `push:${image}` }
+            : { ref: inputs.givenImages[image] ?? '', from: 'images', given: true };
+      const deployStarted = deps.now();
+      const spec = stage('deploy', 'deploy', stepOf('deploy'), deployStageInputs(inputs.config, cluster, imageRef, inputs.settings), homeOf(inputs, 'deploy'));
+      let metrics: readonly MetricCheck[] = [];
+      const deployStep = spec.step;
+      // The validated deploy inputs are needed for the report (the metric thresholds): capture them on the way in.
+      spec.step = {
+        ...deployStep,
+        run: (validated: DeployInputs, stepDeps) => {
+          metrics = validated.canary?.metrics ?? [];
+          return deployStep.run(validated, stepDeps);
+        },
+      };
+      const report = await ledger.run(spec, deps, {
+        buffered: false,
+        describe: (r) => `${r.outputs.result}${r.outputs.revision ? ` (revision ${r.outputs.revision})` : ''}`,
+      });
+      deployRecord = deployRecordOf(
+        report,
+        metrics.length > 0 || (report.result as { canary?: unknown })?.canary ? 'canary' : 'direct',
+        metrics,
+        deployStarted,
+        deps.now(),
+      );
+      stageSummaries.push(report.summary);
+      stopOn('deploy', report);
+    }
+  } catch (error) {
+    failed(ledger.records.at(-1)?.id ?? 'run', error);
+  }
+
+  for (const skipped of notRun(inputs, ledger)) ledger.note(skipped.id, skipped.stage, 'skipped', skipped.why, skipped.image);
+  const stop = worstStop(stops);
+  const endedAt = deps.now();
+  const report: RunReport = {
+    schemaVersion: 1,
+    slipway: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
+    config: inputs.configLabel,
+    environment: inputs.config.environment,
+    mode: 'run',
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    result: stop?.result ?? 'succeeded',
+    reason: stop ? `${stop.stage}: ${stop.reason}` : undefined,
+    stages: ledger.records,
+    scans,
+    deploy: deployRecord,
+  };
+  const files = writeReport(report, inputs.settings.reportDir);
+  deps.log.info(`run ${report.result} in ${seconds(endedAt.getTime() - startedAt.getTime())}; report: ${files.html}`);
+  if (stop?.error !== undefined) throw stop.error;
+
+  const outputs: Record<string, string> = {
+    result: report.result,
+    reason: report.reason ?? '',
+    'failed-stage': stop?.stage ?? '',
+    images: [...pushed].map(([name, ref]) => `${name}=${ref}`).join('\n'),
+    'deploy-result': deployRecord?.result ?? '',
+    revision: deployRecord?.revision ?? '',
+    report: files.json,
+    'report-html': files.html,
+  };
+  return {
+    outcome: stop ? (stop.result === 'needs-human' ? 'needs-human' : 'gate-failed') : 'succeeded',
+    reason: report.reason,
+    outputs,
+    summary: renderRunSummary(report, files, stageSummaries),
+    result: report,
+  };
+}
+
+function stepOf(id: RunStage): AnyStepDefinition {
+  const step = findStep(id);
+  if (!step) throw new Error(`no step '${id}'`);
+  return step;
+}
+
+function homeOf(inputs: RunInputs, sectionPath: string): StageHome {
+  const root = inputs.config.root;
+  let node = root;
+  for (const part of sectionPath.split('.')) {
+    const next = node.kind === 'mapping' ? node.entries.get(part) : undefined;
+    if (!next) break;
+    node = next;
+  }
+  return {
+    path: node === root ? sectionPath : node.path,
+    at: keyPosition(node),
+    ...(sectionPath === 'registry' ? { keyOf: { registry: 'login-server' } } : {}),
+  };
+}
+
+function freshCheck(inputs: RunInputs): StageCheck {
+  return { problems: new ConfigProblems(inputs.configLabel), runProblems: new InputProblems(), context: inputs.context };
+}
+
+function countsOf(report: StepReport): string {
+  return ['critical', 'high', 'medium', 'low'].map((level) => `${report.outputs[level] ?? 0} ${level}`).join(', ');
+}
+
+/** The worst way the path stopped: a human needed, then a failure, a cancel, a gate. */
+function worstStop(stops: readonly Stop[]): Stop | undefined {
+  const rank: Record<Stop['result'], number> = { 'needs-human': 0, failed: 1, cancelled: 2, 'gate-failed': 3 };
+  return [...stops].sort((a, b) => rank[a.result] - rank[b.result] || exitCodeOf(b.error) - exitCodeOf(a.error))[0];
+}
+
+/** Stages of the path that have no record: skipped by the choice of stages, or after a stop. */
+function notRun(inputs: RunInputs, ledger: StageLedger): { id: string; stage: StageKind; why: string; image?: string }[] {
+  const recorded = new Set(ledger.records.map((record) => record.id));
+  const planned: { id: string; stage: StageKind; image?: string }[] = [];
+  for (const image of inputs.config.images.keys()) {
+    for (const kind of ['build', 'scan', 'push'] as const) planned.push({ id: `${kind}:${image}`, stage: kind, image });
+  }
+  if (inputs.config.cluster && !inputs.config.cluster.has('kubeconfig')) planned.push({ id: 'aks-context', stage: 'aks-context' });
+  if (inputs.config.deploy) planned.push({ id: 'deploy', stage: 'deploy' });
+  return planned
+    .filter((entry) => !recorded.has(entry.id))
+    .map((entry) => ({
+      ...entry,
+      why: inputs.stages.includes(entry.stage) ? 'not run: an earlier stage stopped the path' : 'not part of this run (only/from)',
+    }));
+}
+
+function writeReport(report: RunReport, dir: string): { json: string; html: string } {
+  const json = path.join(dir, 'slipway-report.json');
+  const html = path.join(dir, 'slipway-report.html');
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(html, renderRunReportHtml(report));
+  return { json, html };
+}
