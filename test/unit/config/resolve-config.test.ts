@@ -81,7 +81,6 @@ environments:
         "2:1 imgaes: unknown key (did you mean 'images'?)",
         '4:18 azure.client-secret: is a secret: never write it in the file; write `${ENV_VAR}` and set the variable from your CI secret store',
         '5:14 azure.tenant-id: refers to ${NOT_SET}, which is not set',
-        '6:1 deploy: needs `chart`',
         '7:12 deploy.release: must be a single value, not a list',
         "9:3 deploy.stratgy: unknown key (did you mean 'strategy'?)",
         "10:1 environments: has no environment 'prd' (defined: prod); did you mean 'prod'?",

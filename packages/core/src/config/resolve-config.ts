@@ -184,8 +184,9 @@ function sectionInputs(
     const raw = rawInputOf(spec, expanded, problems);
     if (raw !== undefined) inputs.set(section.renames?.[key] ?? key, { raw, node });
   }
+  // Keys of the file's own (a renamed input): a step's required inputs are reported by its own validation.
   for (const spec of section.keys) {
-    if (spec.required && !merged.has(spec.name)) {
+    if (spec.required && section.renames?.[spec.name] !== undefined && !merged.has(spec.name)) {
       const where = layers.find((layer) => layer !== undefined);
       if (where) problems.add(keyPosition(where), where.path, `needs \`${spec.name}\``, spec.example ? `e.g. ${spec.name}: ${spec.example}` : undefined);
     }

@@ -59,6 +59,7 @@ export async function runPipeline(inputs: RunInputs, deps: StepDeps): Promise<St
   const runs = (stage: RunStage) => inputs.stages.includes(stage);
   mkdirSync(inputs.settings.reportDir, { recursive: true });
   writeFileSync(path.join(inputs.settings.reportDir, reportMarker), 'This directory holds reports Slipway wrote; Slipway writes into it again.\n');
+  if (inputs.dryRun) return planOnly(inputs, deps, startedAt);
 
   const stage = (id: string, kind: StageKind, step: AnyStepDefinition, stageInputs: StageInputs, home: StageHome, image?: string) => ({
     id,
@@ -206,6 +207,76 @@ export async function runPipeline(inputs: RunInputs, deps: StepDeps): Promise<St
     reason: report.reason,
     outputs,
     summary: renderRunSummary(report, files, stageSummaries),
+    result: report,
+  };
+}
+
+/**
+ * A dry run: every stage the run would run, with what it would do, and nothing run at all (no build,
+ * no push, no sign-in, no cluster request).
+ */
+function planOnly(inputs: RunInputs, deps: StepDeps, startedAt: Date): StepReport {
+  const ledger = new StageLedger(deps.now);
+  const raw = (section: ReadonlyMap<string, { raw: string }> | undefined, key: string) => section?.get(key)?.raw;
+  const login = raw(inputs.config.registry, 'registry');
+  for (const [image, entry] of inputs.config.images) {
+    const name = raw(entry.inputs, 'image') ?? image;
+    const build = [raw(entry.inputs, 'context') ?? '.', raw(entry.inputs, 'target') ? `target ${raw(entry.inputs, 'target')}` : undefined]
+      .filter(Boolean)
+      .join(', ');
+    const plans: Record<'build' | 'scan' | 'push', string> = {
+      build: `${name} from ${build}`,
+      scan: `Trivy, gate ${raw(inputs.config.scan, 'fail-on') ?? 'CRITICAL>0'}`,
+      push: `${login ?? '(registry)'}/${name}`,
+    };
+    for (const kind of ['build', 'scan', 'push'] as const) {
+      if (inputs.stages.includes(kind)) ledger.note(`${kind}:${image}`, kind, 'planned', plans[kind], image);
+    }
+  }
+  if (inputs.stages.includes('aks-context')) {
+    const cluster = inputs.config.cluster;
+    ledger.note('aks-context', 'aks-context', 'planned', `${raw(cluster, 'cluster-name')} in ${raw(cluster, 'resource-group')}`);
+  }
+  if (inputs.stages.includes('deploy')) {
+    const deploy = inputs.config.deploy;
+    const strategy = raw(deploy, 'strategy') ?? 'direct';
+    const gates = ['health', raw(deploy, 'smoke') ? 'smoke' : undefined, raw(deploy, 'metrics') ? 'metric analysis' : undefined].filter(Boolean);
+    const steps = strategy === 'canary' ? ` steps ${(raw(deploy, 'steps') ?? '10,25,50').replace(/\n/g, ',')}` : '';
+    ledger.note(
+      'deploy',
+      'deploy',
+      'planned',
+      `release ${raw(deploy, 'release')} (chart ${raw(deploy, 'chart')}), ${strategy}${steps}, gates: ${gates.join(', ')}`,
+    );
+  }
+  for (const record of ledger.records) deps.log.info(`would run ${record.id}: ${record.detail}`);
+  const endedAt = deps.now();
+  const report: RunReport = {
+    schemaVersion: 1,
+    slipway: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
+    config: inputs.configLabel,
+    environment: inputs.config.environment,
+    mode: 'dry-run',
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    result: 'succeeded',
+    stages: ledger.records,
+    scans: [],
+  };
+  const files = writeReport(report, inputs.settings.reportDir);
+  return {
+    outcome: 'succeeded',
+    outputs: {
+      result: 'planned',
+      reason: '',
+      'failed-stage': '',
+      images: '',
+      'deploy-result': '',
+      revision: '',
+      report: files.json,
+      'report-html': files.html,
+    },
+    summary: renderRunSummary(report, files, []),
     result: report,
   };
 }
