@@ -112,8 +112,11 @@ describeSandbox('slipway run: the whole path from slipway.yaml on the sandbox', 
     expect(await tags(repository)).toEqual(expect.arrayContaining(['run-test']));
     const deployed = await kubectl(sb, ['get', 'deployments', '-n', namespace, '-o', 'jsonpath={.items[0].spec.template.spec.containers[0].image}']);
     expect(deployed).toContain(result.doc.outputs.images.split('@')[1]);
-    // The kubeconfig aks-context wrote is gone when the CLI exits (the post phase).
-    expect(result.stderr + result.stdout).not.toContain(env.AZURE_CLIENT_SECRET);
+    // The kubeconfig aks-context wrote is gone when the CLI exits (the post phase), and the secret was never printed.
+    const kubeconfig = report.stages.find((stage: { id: string }) => stage.id === 'aks-context').outputs.kubeconfig;
+    expect(kubeconfig).toMatch(/slipway-aks-/);
+    expect(existsSync(kubeconfig)).toBe(false);
+    expect(result.stderr + result.stdout + readFileSync(path.join(reportDir, 'slipway-report.json'), 'utf8')).not.toContain(env.AZURE_CLIENT_SECRET);
   });
 
   it('--dry-run plans every stage and changes nothing: no image in the registry, no release in the cluster', { timeout: 120_000 }, async () => {
@@ -159,5 +162,13 @@ describeSandbox('slipway run: the whole path from slipway.yaml on the sandbox', 
     );
     expect(existsSync(reportDir)).toBe(false);
     expect(await tags('demo/never')).toEqual([]);
+  });
+
+  it('scan or push without build in the same run (from scan) is exit 2 naming `from`: they read the layout build writes', { timeout: 60_000 }, async () => {
+    const file = path.join(work, 'from-scan.yaml');
+    writeFileSync(file, config('demo/never'));
+    const result = await slipway(uniqueName('from'), file, path.join(work, 'from-scan-report'), ['--from', 'scan']);
+    expect(result.doc.exitCode).toBe(2);
+    expect(result.doc.error.message).toContain("input 'from': scan and push read the image layout build writes in the same run: include build");
   });
 });

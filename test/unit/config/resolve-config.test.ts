@@ -121,3 +121,11 @@ environments:
     expect((thrown as Error).message).toContain('deploy/slipway.yaml:3:1: registry: needs `login-server`');
   });
 });
+
+describe('resolveConfig on an empty file', () => {
+  it('is a problem at 1:1, not a crash', () => {
+    const problems = new ConfigProblems('slipway.yaml');
+    expect(resolveConfig('# only a comment\n', { env: {} }, problems)).toBeUndefined();
+    expect(problems.list.map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual(['1:1 is empty: a slipway.yaml starts with `version: 1`']);
+  });
+});

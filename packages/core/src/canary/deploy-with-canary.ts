@@ -82,6 +82,7 @@ export async function runCanaryDeploy(request: CanaryDeployRequest, deps: StepDe
     let objects = plan?.refs ?? [];
     let workloads: WorkloadRef[] = (plan?.workloads ?? []).map((w) => ({ kind: w.kind, name: w.canary, namespace: w.namespace, hooks: [] }));
     let resume: Parameters<typeof runCanary>[3];
+    let historyBefore: Awaited<ReturnType<typeof readHistory>> | undefined;
     if (canary.action !== 'start') {
       if (!left || previous?.phase !== 'paused') {
         throw new InvalidInputsError([
@@ -108,8 +109,8 @@ export async function runCanaryDeploy(request: CanaryDeployRequest, deps: StepDe
     } else {
       router = createTrafficRouter(session.api, { plan, ingress: canary.ingress, httpRoute: canary.httpRoute });
       // A first install goes in directly (below): there is no stable workload or route yet to weigh against.
-      const hasDeployed = (await readHistory(session)).some((revision) => revision.status === 'deployed');
-      const problems = hasDeployed ? await router.check() : [];
+      historyBefore = await readHistory(session);
+      const problems = historyBefore.some((revision) => revision.status === 'deployed') ? await router.check() : [];
       if (problems.length > 0) {
         const input = canary.traffic === 'gateway-api' ? 'http-route' : canary.traffic === 'ingress-nginx' ? 'ingress' : 'traffic';
         throw new InvalidInputsError(problems.map((message): InputProblem => ({ input, message })));
@@ -122,8 +123,8 @@ export async function runCanaryDeploy(request: CanaryDeployRequest, deps: StepDe
       watchTimeoutMs: request.direct.timeoutMs,
       maxRestarts: request.direct.maxRestarts,
     });
-    // A repair changed the history: read it again.
-    const history = repair.history ?? (await readHistory(session));
+    // A repair changed the history: read it again. Otherwise the Lease kept it as it was read above.
+    const history = repair.history ?? historyBefore ?? (await readHistory(session));
 
     const superseded = canary.action === 'start' ? await removeLeftCanary(session) : undefined;
 

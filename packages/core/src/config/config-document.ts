@@ -55,7 +55,11 @@ export function parseConfigDocument(text: string, problems: ConfigProblems): Con
     return { line, column: col };
   };
   for (const error of document.errors) problems.add(positionOf(error.pos[0]), '', `is not valid YAML: ${error.message.split('\n')[0]}`);
-  if (document.errors.length > 0 || document.contents === null) return undefined;
+  if (document.errors.length > 0) return undefined;
+  if (document.contents === null) {
+    problems.add({ line: 1, column: 1 }, '', 'is empty: a slipway.yaml starts with `version: 1`');
+    return undefined;
+  }
 
   const convert = (node: Node, path: string): ConfigNode | undefined => {
     const at = positionOf(node.range?.[0]);

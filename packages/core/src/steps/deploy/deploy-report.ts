@@ -67,6 +67,7 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
     result: {
       release: run.release,
       namespace: run.namespace,
+      strategy: inputs.strategy,
       result,
       reason,
       repaired: run.repaired?.description,
@@ -78,6 +79,8 @@ export function buildDeployReport(inputs: DeployInputs, run: DeployRunResult): S
             reason: canary.reason,
             failedGate: canary.failedGate,
             weights: canary.weights.map((entry) => ({ at: entry.at.toISOString(), weight: entry.weight })),
+            // The gates' thresholds, so that a report can chart each metric against its own.
+            metrics: inputs.canary?.metrics.map((check) => ({ name: check.name, threshold: check.threshold })) ?? [],
             gates: canary.gates.map((gate) => ({ ...gate, at: gate.at.toISOString() })),
             timeline: canary.timeline.map((entry) => ({ at: entry.at.toISOString(), message: entry.message })),
             rollbackDecidedAt: canary.rollbackDecidedAt?.toISOString(),

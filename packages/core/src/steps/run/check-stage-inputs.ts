@@ -1,9 +1,13 @@
-import type { ConfigNode, ConfigPosition } from '../../config/config-document.ts';
+import { type ConfigNode, type ConfigPosition, keyPosition } from '../../config/config-document.ts';
 import type { ConfigProblems } from '../../config/config-problems.ts';
+import { configSections } from '../../config/config-sections.ts';
+import type { ResolvedConfig } from '../../config/resolve-config.ts';
 import { InvalidInputsError } from '../../errors/index.ts';
 import { type InputProblems, validateStepInputs } from '../../inputs/index.ts';
 import type { AnyStepDefinition } from '../framework/step-definition.ts';
 import type { ValidationContext } from '../framework/validation-context.ts';
+import { findStep } from '../registry.ts';
+import type { RunStage } from './run-spec.ts';
 import type { StageInputs } from './stage-inputs.ts';
 
 /** Where to report a problem with an input the file does not set: the section that should set it. */
@@ -13,6 +17,32 @@ export interface StageHome {
   readonly at: ConfigPosition;
   /** Config keys by input name where they differ (`registry` is `login-server` in the file). */
   readonly keyOf?: Readonly<Record<string, string>>;
+}
+
+/** The step a stage runs. */
+export function stageStep(stage: RunStage): AnyStepDefinition {
+  const step = findStep(stage);
+  if (!step) throw new Error(`no step '${stage}'`);
+  return step;
+}
+
+/**
+ * Where a stage's unset inputs are reported: its section (`deploy`, `images.api`) where the file has
+ * it, else the top of the file; with the section's config keys for inputs it renames.
+ */
+export function stageHome(config: ResolvedConfig, sectionPath: string): StageHome {
+  let node: ConfigNode = config.root;
+  for (const part of sectionPath.split('.')) {
+    const next = node.kind === 'mapping' ? node.entries.get(part) : undefined;
+    if (!next) break;
+    node = next;
+  }
+  const renames = Object.entries(configSections[sectionPath.split('.')[0] as keyof typeof configSections]?.renames ?? {});
+  return {
+    path: node === config.root ? sectionPath : node.path,
+    at: keyPosition(node),
+    ...(renames.length > 0 ? { keyOf: Object.fromEntries(renames.map(([key, input]) => [input, key])) } : {}),
+  };
 }
 
 export interface StageCheck {

@@ -1,4 +1,4 @@
-import type { MetricCheck } from '../../canary/analysis/metric-checks.ts';
+import type { Threshold } from '../../canary/analysis/threshold.ts';
 import type { CanaryRecord, DeployRecord, MetricSeries, ScanRecord, Severity } from '../../report/run-report.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 
@@ -39,6 +39,7 @@ export function scanRecordOf(image: string, report: StepReport): ScanRecord {
 interface DeployResultShape {
   release: string;
   namespace: string;
+  strategy: 'direct' | 'canary';
   canary?: {
     weights: { at: string; weight: number }[];
     gates: {
@@ -52,48 +53,45 @@ interface DeployResultShape {
       outcome?: MetricSeries['samples'][number]['outcome'];
     }[];
     timeline: { at: string; message: string }[];
+    metrics: { name: string; threshold: Threshold }[];
+    result: string;
     rollbackDecidedAt?: string;
   };
 }
 
 /** The deploy stage as the report shows it; a canary's metric gates become series against their thresholds. */
-export function deployRecordOf(
-  report: StepReport,
-  strategy: 'direct' | 'canary',
-  metrics: readonly MetricCheck[],
-  startedAt: Date,
-  endedAt: Date,
-): DeployRecord {
+export function deployRecordOf(report: StepReport): DeployRecord {
   const result = report.result as DeployResultShape;
   return {
     release: result.release,
     namespace: result.namespace,
-    strategy,
+    strategy: result.strategy,
     result: report.outputs.result ?? '',
     revision: report.outputs.revision || undefined,
     reason: report.outputs.reason || undefined,
-    canary: result.canary ? canaryRecordOf(result.canary, metrics, startedAt, endedAt) : undefined,
+    canary: result.canary ? canaryRecordOf(result.canary) : undefined,
   };
 }
 
-function canaryRecordOf(canary: NonNullable<DeployResultShape['canary']>, metrics: readonly MetricCheck[], startedAt: Date, endedAt: Date): CanaryRecord {
-  const series: MetricSeries[] = metrics.map((check) => ({
-    name: check.name,
-    threshold: check.threshold.text,
-    operator: check.threshold.operator,
-    limit: check.threshold.limit,
-    unit: check.threshold.unit,
+function canaryRecordOf(canary: NonNullable<DeployResultShape['canary']>): CanaryRecord {
+  const series: MetricSeries[] = canary.metrics.map(({ name, threshold }) => ({
+    name,
+    threshold: threshold.text,
+    operator: threshold.operator,
+    limit: threshold.limit,
+    unit: threshold.unit,
     samples: canary.gates
-      .filter((gate) => gate.gate === `analysis/${check.name}` && gate.outcome !== undefined)
+      .filter((gate) => gate.gate === `analysis/${name}` && gate.outcome !== undefined)
       .map((gate) => ({ at: gate.at, value: Number.isFinite(gate.value) ? gate.value : undefined, outcome: gate.outcome ?? 'Error' })),
   }));
   const decisions = canary.weights.map((entry) => ({ at: entry.at, label: `${entry.weight}%` }));
   if (canary.rollbackDecidedAt) decisions.push({ at: canary.rollbackDecidedAt, label: 'rollback' });
-  const promoted = canary.timeline.find((entry) => /promot/i.test(entry.message));
-  if (promoted && !canary.rollbackDecidedAt) decisions.push({ at: promoted.at, label: 'promote' });
+  const last = canary.timeline.at(-1);
+  if (canary.result === 'promoted' && last) decisions.push({ at: last.at, label: 'promoted' });
+  const first = canary.timeline[0]?.at ?? canary.weights[0]?.at ?? '';
   return {
-    startedAt: canary.timeline[0]?.at ?? startedAt.toISOString(),
-    endedAt: canary.timeline.at(-1)?.at ?? endedAt.toISOString(),
+    startedAt: first,
+    endedAt: last?.at ?? first,
     weights: canary.weights,
     metrics: series,
     decisions: decisions.sort((a, b) => a.at.localeCompare(b.at)),

@@ -1,35 +1,30 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { keyPosition } from '../../config/config-document.ts';
 import { ConfigProblems } from '../../config/config-problems.ts';
 import { mapWithLimit } from '../../concurrency/map-with-limit.ts';
 import { CancelledError, describeError, exitCodeOf } from '../../errors/index.ts';
 import { InputProblems } from '../../inputs/index.ts';
 import { renderRunReportHtml } from '../../report/render-report-html.ts';
-import type { DeployRecord, RunReport, RunResult, ScanRecord } from '../../report/run-report.ts';
+import type { DeployRecord, RunReport, RunResult, ScanRecord, StageKind } from '../../report/run-report.ts';
 import type { StepReport } from '../framework/step-definition.ts';
 import type { StepDeps } from '../framework/step-deps.ts';
-import { findStep } from '../registry.ts';
-import type { DeployInputs } from '../deploy/deploy-inputs.ts';
-import type { MetricCheck } from '../../canary/analysis/metric-checks.ts';
-import type { StageCheck, StageHome } from './check-stage-inputs.ts';
+import { type StageCheck, stageHome, stageStep } from './check-stage-inputs.ts';
 import { deployRecordOf, scanRecordOf } from './report-records.ts';
 import type { RunStage } from './run-spec.ts';
 import { renderRunSummary } from './run-summary.ts';
-import { seconds, StageLedger } from './stage-runner.ts';
+import type { StageInputs } from './stage-inputs.ts';
 import {
   aksContextStageInputs,
   buildStageInputs,
   type ClusterAccess,
+  deployImageRef,
   deployStageInputs,
-  type ImageRef,
   pushStageInputs,
   scanStageInputs,
+  usesAksContext,
 } from './stage-inputs-of.ts';
+import { seconds, StageLedger } from './stage-runner.ts';
 import { reportMarker, type RunInputs } from './validate-run-inputs.ts';
-import type { StageInputs } from './stage-inputs.ts';
-import type { AnyStepDefinition } from '../framework/step-definition.ts';
-import type { StageKind } from '../../report/run-report.ts';
 
 declare const SLIPWAY_VERSION: string | undefined;
 
@@ -61,133 +56,98 @@ export async function runPipeline(inputs: RunInputs, deps: StepDeps): Promise<St
   writeFileSync(path.join(inputs.settings.reportDir, reportMarker), 'This directory holds reports Slipway wrote; Slipway writes into it again.\n');
   if (inputs.dryRun) return planOnly(inputs, deps, startedAt);
 
-  const stage = (id: string, kind: StageKind, step: AnyStepDefinition, stageInputs: StageInputs, home: StageHome, image?: string) => ({
-    id,
-    stage: kind,
-    image,
-    step,
-    inputs: stageInputs,
-    home,
-    check: freshCheck(inputs),
-  });
-  const stopOn = (id: string, report: StepReport): boolean => {
-    if (report.outcome === 'succeeded') return false;
-    stops.push({ stage: id, result: report.outcome, reason: report.reason ?? `${id}: ${report.outcome}` });
-    return true;
-  };
-  const failed = (id: string, error: unknown) => {
-    const cancelled = error instanceof CancelledError || deps.signal.aborted;
-    stops.push({ stage: id, result: cancelled ? 'cancelled' : 'failed', reason: describeError(error).split('\n')[0] ?? 'failed', error });
+  /** Runs one stage; its report, or undefined when it did not succeed (the stop is recorded). */
+  const runStage = async (
+    stage: RunStage,
+    image: string | undefined,
+    stageInputs: StageInputs,
+    section: string,
+    describe: (report: StepReport) => string,
+  ): Promise<StepReport | undefined> => {
+    const id = image === undefined ? stage : `${stage}:${image}`;
+    const spec = { id, stage, image, step: stageStep(stage), inputs: stageInputs, home: stageHome(inputs.config, section), check: freshCheck(inputs) };
+    // Several images at once: each stage's log is kept and written as one group when it ends.
+    const buffered = image !== undefined && inputs.config.images.size > 1 && inputs.maxParallel > 1;
+    try {
+      const report = await ledger.run(spec, deps, { buffered, describe });
+      if (stage === 'scan' && image !== undefined) scans.push(scanRecordOf(image, report));
+      if (stage === 'deploy') deployRecord = deployRecordOf(report);
+      if (stage === 'scan' || stage === 'deploy') stageSummaries.push(report.summary);
+      if (report.outcome === 'succeeded') return report;
+      stops.push({ stage: id, result: report.outcome, reason: report.reason ?? report.outcome });
+    } catch (error) {
+      const cancelled = error instanceof CancelledError || deps.signal.aborted;
+      stops.push({ stage: id, result: cancelled ? 'cancelled' : 'failed', reason: describeError(error).split('\n')[0] ?? 'failed', error });
+    }
+    return undefined;
   };
 
   const imagePath = async (image: string) => {
-    const parallel = inputs.config.images.size > 1 && inputs.maxParallel > 1;
-    const options = (describe: (report: StepReport) => string) => ({ buffered: parallel, describe });
-    let layout: { layout: string; tags: string; digest: string } | undefined;
-    try {
-      if (runs('build')) {
-        const id = `build:${image}`;
-        const report = await ledger.run(
-          stage(id, 'build', stepOf('build'), buildStageInputs(inputs.config, image, inputs.settings), homeOf(inputs, `images.${image}`), image),
-          deps,
-          options((r) => `${r.outputs.digest} (${r.outputs.tags?.split('\n').length ?? 0} tags, ${r.outputs.builder})`),
-        );
-        if (stopOn(id, report)) return;
-        layout = { layout: report.outputs.layout ?? '', tags: report.outputs.tags ?? '', digest: report.outputs.digest ?? '' };
-      }
-      if (runs('scan') && layout) {
-        const id = `scan:${image}`;
-        const report = await ledger.run(
-          stage(id, 'scan', stepOf('scan'), scanStageInputs(inputs.config, image, layout.layout, inputs.settings), homeOf(inputs, 'scan'), image),
-          deps,
-          options((r) => `${r.outputs.passed === 'true' ? 'passed' : 'failed'}: ${r.outputs.reason || countsOf(r)}`),
-        );
-        scans.push(scanRecordOf(image, report));
-        stageSummaries.push(report.summary);
-        if (stopOn(id, report)) return;
-      }
-      if (runs('push') && layout) {
-        const id = `push:${image}`;
-        const report = await ledger.run(
-          stage(id, 'push', stepOf('push'), pushStageInputs(inputs.config, image, layout, inputs.settings), homeOf(inputs, 'registry'), image),
-          deps,
-          options((r) => `${r.outputs.image} (${r.outputs['bytes-uploaded']} bytes uploaded, ${r.outputs['blobs-skipped']} blobs skipped)`),
-        );
-        if (stopOn(id, report)) return;
-        if (report.outputs.image) pushed.set(image, report.outputs.image);
-      }
-    } catch (error) {
-      failed(`${image}`, error);
+    if (!runs('build')) return;
+    const build = await runStage(
+      'build',
+      image,
+      buildStageInputs(inputs.config, image, inputs.settings),
+      `images.${image}`,
+      (r) => `${r.outputs.digest} (${r.outputs.tags?.split('\n').length ?? 0} tags, ${r.outputs.builder})`,
+    );
+    if (!build) return;
+    const built = { layout: build.outputs.layout ?? '', tags: build.outputs.tags ?? '', digest: build.outputs.digest ?? '' };
+    if (runs('scan')) {
+      const scan = await runStage(
+        'scan',
+        image,
+        scanStageInputs(inputs.config, image, built.layout, inputs.settings),
+        'scan',
+        (r) => `${r.outputs.passed === 'true' ? 'passed' : 'failed'}: ${r.outputs.reason}`,
+      );
+      if (!scan) return;
+    }
+    if (runs('push')) {
+      const push = await runStage(
+        'push',
+        image,
+        pushStageInputs(inputs.config, image, built, inputs.settings),
+        'registry',
+        (r) => `${r.outputs.image} (${r.outputs['bytes-uploaded']} bytes uploaded, ${r.outputs['blobs-skipped']} blobs skipped)`,
+      );
+      if (push?.outputs.image) pushed.set(image, push.outputs.image);
     }
   };
 
-  try {
-    const images = [...inputs.config.images.keys()];
-    if (runs('build') || runs('scan') || runs('push')) await mapWithLimit(images, inputs.maxParallel, imagePath);
-    let cluster: ClusterAccess | undefined;
-    if (stops.length === 0 && runs('aks-context')) {
-      const report = await ledger.run(
-        stage('aks-context', 'aks-context', stepOf('aks-context'), aksContextStageInputs(inputs.config, inputs.settings), homeOf(inputs, 'cluster')),
-        deps,
-        { buffered: false, describe: (r) => `${r.outputs.server} (Kubernetes ${r.outputs['kubernetes-version']})` },
-      );
-      cluster = { kubeconfig: report.outputs.kubeconfig ?? '', from: 'aks-context' };
-    }
-    if (stops.length === 0 && runs('deploy')) {
-      const image = inputs.deployImage;
-      const imageRef: ImageRef | undefined =
-        image === undefined
-          ? undefined
-          : pushed.has(image)
-            ? { ref: pushed.get(image) as string, from: `push:${image}` }
-            : { ref: inputs.givenImages[image] ?? '', from: 'images', given: true };
-      const deployStarted = deps.now();
-      const spec = stage('deploy', 'deploy', stepOf('deploy'), deployStageInputs(inputs.config, cluster, imageRef, inputs.settings), homeOf(inputs, 'deploy'));
-      let metrics: readonly MetricCheck[] = [];
-      const deployStep = spec.step;
-      // The validated deploy inputs are needed for the report (the metric thresholds): capture them on the way in.
-      spec.step = {
-        ...deployStep,
-        run: (validated: DeployInputs, stepDeps) => {
-          metrics = validated.canary?.metrics ?? [];
-          return deployStep.run(validated, stepDeps);
-        },
-      };
-      const report = await ledger.run(spec, deps, {
-        buffered: false,
-        describe: (r) => `${r.outputs.result}${r.outputs.revision ? ` (revision ${r.outputs.revision})` : ''}`,
-      });
-      deployRecord = deployRecordOf(
-        report,
-        metrics.length > 0 || (report.result as { canary?: unknown })?.canary ? 'canary' : 'direct',
-        metrics,
-        deployStarted,
-        deps.now(),
-      );
-      stageSummaries.push(report.summary);
-      stopOn('deploy', report);
-    }
-  } catch (error) {
-    failed(ledger.records.at(-1)?.id ?? 'run', error);
+  await mapWithLimit([...inputs.config.images.keys()], inputs.maxParallel, imagePath);
+  let cluster: ClusterAccess | undefined;
+  if (stops.length === 0 && runs('aks-context')) {
+    const aks = await runStage(
+      'aks-context',
+      undefined,
+      aksContextStageInputs(inputs.config, inputs.settings),
+      'cluster',
+      (r) => `${r.outputs.server} (Kubernetes ${r.outputs['kubernetes-version']})`,
+    );
+    if (aks) cluster = { kubeconfig: aks.outputs.kubeconfig ?? '', from: 'aks-context' };
+  }
+  if (stops.length === 0 && runs('deploy')) {
+    const imageRef = deployImageRef(inputs.config, inputs.deployImage, inputs.givenImages, pushed);
+    await runStage(
+      'deploy',
+      undefined,
+      deployStageInputs(inputs.config, cluster, imageRef, inputs.settings),
+      'deploy',
+      (r) => `${r.outputs.result}${r.outputs.revision ? ` (revision ${r.outputs.revision})` : ''}`,
+    );
   }
 
   for (const skipped of notRun(inputs, ledger)) ledger.note(skipped.id, skipped.stage, 'skipped', skipped.why, skipped.image);
   const stop = worstStop(stops);
   const endedAt = deps.now();
-  const report: RunReport = {
-    schemaVersion: 1,
-    slipway: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
-    config: inputs.configLabel,
-    environment: inputs.config.environment,
-    mode: 'run',
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
+  const report = runReport(inputs, 'run', startedAt, endedAt, {
     result: stop?.result ?? 'succeeded',
     reason: stop ? `${stop.stage}: ${stop.reason}` : undefined,
     stages: ledger.records,
     scans,
     deploy: deployRecord,
-  };
+  });
   const files = writeReport(report, inputs.settings.reportDir);
   deps.log.info(`run ${report.result} in ${seconds(endedAt.getTime() - startedAt.getTime())}; report: ${files.html}`);
   if (stop?.error !== undefined) throw stop.error;
@@ -250,19 +210,7 @@ function planOnly(inputs: RunInputs, deps: StepDeps, startedAt: Date): StepRepor
     );
   }
   for (const record of ledger.records) deps.log.info(`would run ${record.id}: ${record.detail}`);
-  const endedAt = deps.now();
-  const report: RunReport = {
-    schemaVersion: 1,
-    slipway: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
-    config: inputs.configLabel,
-    environment: inputs.config.environment,
-    mode: 'dry-run',
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    result: 'succeeded',
-    stages: ledger.records,
-    scans: [],
-  };
+  const report = runReport(inputs, 'dry-run', startedAt, deps.now(), { result: 'succeeded', stages: ledger.records, scans: [] });
   const files = writeReport(report, inputs.settings.reportDir);
   return {
     outcome: 'succeeded',
@@ -281,33 +229,28 @@ function planOnly(inputs: RunInputs, deps: StepDeps, startedAt: Date): StepRepor
   };
 }
 
-function stepOf(id: RunStage): AnyStepDefinition {
-  const step = findStep(id);
-  if (!step) throw new Error(`no step '${id}'`);
-  return step;
-}
-
-function homeOf(inputs: RunInputs, sectionPath: string): StageHome {
-  const root = inputs.config.root;
-  let node = root;
-  for (const part of sectionPath.split('.')) {
-    const next = node.kind === 'mapping' ? node.entries.get(part) : undefined;
-    if (!next) break;
-    node = next;
-  }
+/** The report's fixed parts: which Slipway, which file and environment, when. */
+function runReport(
+  inputs: RunInputs,
+  mode: RunReport['mode'],
+  startedAt: Date,
+  endedAt: Date,
+  outcome: Pick<RunReport, 'result' | 'reason' | 'stages' | 'scans' | 'deploy'>,
+): RunReport {
   return {
-    path: node === root ? sectionPath : node.path,
-    at: keyPosition(node),
-    ...(sectionPath === 'registry' ? { keyOf: { registry: 'login-server' } } : {}),
+    schemaVersion: 1,
+    slipway: typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev',
+    config: inputs.configLabel,
+    environment: inputs.config.environment,
+    mode,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    ...outcome,
   };
 }
 
 function freshCheck(inputs: RunInputs): StageCheck {
   return { problems: new ConfigProblems(inputs.configLabel), runProblems: new InputProblems(), context: inputs.context };
-}
-
-function countsOf(report: StepReport): string {
-  return ['critical', 'high', 'medium', 'low'].map((level) => `${report.outputs[level] ?? 0} ${level}`).join(', ');
 }
 
 /** The worst way the path stopped: a human needed, then a failure, a cancel, a gate. */
@@ -323,7 +266,7 @@ function notRun(inputs: RunInputs, ledger: StageLedger): { id: string; stage: St
   for (const image of inputs.config.images.keys()) {
     for (const kind of ['build', 'scan', 'push'] as const) planned.push({ id: `${kind}:${image}`, stage: kind, image });
   }
-  if (inputs.config.cluster && !inputs.config.cluster.has('kubeconfig')) planned.push({ id: 'aks-context', stage: 'aks-context' });
+  if (usesAksContext(inputs.config)) planned.push({ id: 'aks-context', stage: 'aks-context' });
   if (inputs.config.deploy) planned.push({ id: 'deploy', stage: 'deploy' });
   return planned
     .filter((entry) => !recorded.has(entry.id))

@@ -100,3 +100,22 @@ export interface ImageRef {
   /** Given to the run (its `images` input) rather than pushed by it. */
   readonly given?: boolean;
 }
+
+/**
+ * The reference deploy deploys: the one push returned (`pushed`), else the one given to the run; before
+ * the run (validation) a placeholder of the reference push will return.
+ */
+export function deployImageRef(
+  config: ResolvedConfig,
+  image: string | undefined,
+  given: Readonly<Record<string, string>>,
+  pushed: ReadonlyMap<string, string> | undefined,
+): ImageRef | undefined {
+  if (image === undefined) return undefined;
+  const ref = pushed?.get(image);
+  if (ref !== undefined) return { ref, from: `push:${image}` };
+  const givenRef = given[image];
+  if (givenRef !== undefined) return { ref: givenRef, from: 'images', given: true };
+  const login = config.registry?.get('registry')?.raw ?? 'registry.invalid';
+  return { ref: `${login}/${config.images.get(image)?.inputs.get('image')?.raw ?? image}@${pendingValue.digest}`, from: `push:${image}` };
+}

@@ -26,21 +26,20 @@ export class StageLedger {
     options: { buffered: boolean; describe: (report: StepReport) => string },
   ): Promise<StepReport> {
     const startedAt = this.#now();
-    const index =
-      this.records.push({ id: spec.id, stage: spec.stage, image: spec.image, status: 'planned', detail: 'running', startedAt: startedAt.toISOString() }) - 1;
+    const started: StageRecord = {
+      id: spec.id,
+      stage: spec.stage,
+      image: spec.image,
+      status: 'planned',
+      detail: 'running',
+      startedAt: startedAt.toISOString(),
+    };
+    const index = this.records.push(started) - 1;
     const finish = (status: StageRecord['status'], detail: string, outputs?: Record<string, string>) => {
       const endedAt = this.#now();
-      this.records[index] = {
-        ...this.records[index],
-        id: spec.id,
-        stage: spec.stage,
-        status,
-        detail,
-        endedAt: endedAt.toISOString(),
-        durationMs: endedAt.getTime() - startedAt.getTime(),
-        ...(outputs ? { outputs } : {}),
-      };
-      deps.log.info(`${statusMark[status] ?? '•'} ${spec.id} ${status} in ${seconds(endedAt.getTime() - startedAt.getTime())}: ${detail}`);
+      const durationMs = endedAt.getTime() - startedAt.getTime();
+      this.records[index] = { ...started, status, detail, endedAt: endedAt.toISOString(), durationMs, ...(outputs ? { outputs } : {}) };
+      deps.log.info(`${statusMark[status] ?? '•'} ${spec.id} ${status} in ${seconds(durationMs)}: ${detail}`);
     };
     const log = options.buffered ? new BufferedLog(deps.log) : undefined;
     const stageDeps: StepDeps = { ...deps, log: log ?? flatGroups(deps.log) };

@@ -2,14 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigProblems } from '../../config/config-problems.ts';
 import { type ResolvedConfig, resolveConfig } from '../../config/resolve-config.ts';
-import { checkOutputPath, checkReadPath, type InputValues } from '../../inputs/index.ts';
+import { camelCase, checkOutputPath, checkReadPath, type InputValues } from '../../inputs/index.ts';
 import type { ValidationContext } from '../framework/validation-context.ts';
-import { findStep } from '../registry.ts';
-import { checkStageInputs, type StageCheck, type StageHome } from './check-stage-inputs.ts';
+import { checkStageInputs, type StageCheck, stageHome, stageStep } from './check-stage-inputs.ts';
+import type { StageInputs } from './stage-inputs.ts';
 import { type RunStage, runStages, type runSpec } from './run-spec.ts';
 import {
   aksContextStageInputs,
   buildStageInputs,
+  deployImageRef,
   deployStageInputs,
   pendingValue,
   pushStageInputs,
@@ -17,7 +18,6 @@ import {
   scanStageInputs,
   usesAksContext,
 } from './stage-inputs-of.ts';
-import { type ConfigNode, keyPosition } from '../../config/config-document.ts';
 
 /** What `run` runs: the resolved file, the stages, and the run's own settings. */
 export interface RunInputs {
@@ -85,14 +85,14 @@ export async function validateRunInputs(values: RunValues, context: ValidationCo
     deployImage,
     givenImages: values.images,
     settings,
-    maxParallel: values.maxParallel ?? 2,
+    maxParallel: values.maxParallel,
     context: base,
   };
 }
 
 /** The run's own Azure input as raw text, when given (the run's spec has no defaults for them, so unset is undefined). */
 function givenRaw(values: RunValues, name: (typeof azureInputNames)[number]): [string, string][] {
-  const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof RunValues;
+  const key = camelCase(name) as keyof RunValues;
   const value = values[key];
   return typeof value === 'string' && value !== '' ? [[name, value]] : [];
 }
@@ -126,7 +126,10 @@ function checkSections(
   need(!stages.includes('push') || config.registry !== undefined, 'registry', 'is needed to push: give `login-server` (your ACR)');
   need(!stages.includes('deploy') || config.deploy !== undefined, 'deploy', 'is needed to deploy: give at least `release` and `chart`');
   for (const name of Object.keys(values.images)) {
-    if (!config.images.has(name)) runProblems.add('images', `'${name}' is not an image of ${'the file'} (${[...config.images.keys()].join(', ') || 'none'})`);
+    if (!config.images.has(name)) runProblems.add('images', `'${name}' is not an image of the file (${[...config.images.keys()].join(', ') || 'none'})`);
+  }
+  if (imageStages.some((stage) => stage !== 'build') && !stages.includes('build')) {
+    runProblems.add(values.from ? 'from' : 'only', `${imageStages.join(' and ')} read the image layout build writes in the same run: include build`);
   }
   if (!stages.includes('deploy') || !config.deploy) return undefined;
 
@@ -162,60 +165,18 @@ async function checkStages(
   givenImages: Readonly<Record<string, string>>,
   check: StageCheck,
 ): Promise<void> {
-  const stepOf = (id: RunStage) => {
-    const step = findStep(id);
-    if (!step) throw new Error(`no step '${id}'`);
-    return step;
-  };
-  const home = (node: ConfigNode | undefined, fallback: string, keyOf?: Record<string, string>): StageHome => ({
-    path: node?.path || fallback,
-    at: node ? keyPosition(node) : config.root.at,
-    ...(keyOf ? { keyOf } : {}),
-  });
-  const sectionNode = (name: string) => (config.root.kind === 'mapping' ? config.root.entries.get(name) : undefined);
-  const ignoreChained = { ignoreChained: true };
-  for (const [name, entry] of config.images) {
-    const imageHome = home(entry.node, `images.${name}`);
-    if (stages.includes('build')) await checkStageInputs(stepOf('build'), buildStageInputs(config, name, settings), imageHome, check, ignoreChained);
-    if (stages.includes('scan')) {
-      await checkStageInputs(
-        stepOf('scan'),
-        scanStageInputs(config, name, pendingValue.layout, settings),
-        home(sectionNode('scan'), 'scan'),
-        check,
-        ignoreChained,
-      );
-    }
-    if (stages.includes('push')) {
-      const built = { layout: pendingValue.layout, tags: pendingValue.tags, digest: pendingValue.digest };
-      await checkStageInputs(
-        stepOf('push'),
-        pushStageInputs(config, name, built, settings),
-        home(sectionNode('registry'), 'registry', { registry: 'login-server' }),
-        check,
-        ignoreChained,
-      );
-    }
+  const checkStage = (stage: RunStage, inputs: StageInputs, section: string) =>
+    checkStageInputs(stageStep(stage), inputs, stageHome(config, section), check, { ignoreChained: true });
+  const built = { layout: pendingValue.layout, tags: pendingValue.tags, digest: pendingValue.digest };
+  for (const name of config.images.keys()) {
+    if (stages.includes('build')) await checkStage('build', buildStageInputs(config, name, settings), `images.${name}`);
+    if (stages.includes('scan')) await checkStage('scan', scanStageInputs(config, name, pendingValue.layout, settings), 'scan');
+    if (stages.includes('push')) await checkStage('push', pushStageInputs(config, name, built, settings), 'registry');
   }
-  const clusterHome = home(sectionNode('cluster'), 'cluster');
-  if (stages.includes('aks-context')) await checkStageInputs(stepOf('aks-context'), aksContextStageInputs(config, settings), clusterHome, check, ignoreChained);
+  if (stages.includes('aks-context')) await checkStage('aks-context', aksContextStageInputs(config, settings), 'cluster');
   if (stages.includes('deploy')) {
     const cluster = usesAksContext(config) ? { kubeconfig: pendingValue.kubeconfig, from: 'aks-context' } : undefined;
-    const login = config.registry?.get('registry')?.raw ?? 'registry.invalid';
-    const given = deployImage === undefined ? undefined : givenImages[deployImage];
-    const imageRef =
-      deployImage === undefined
-        ? undefined
-        : given !== undefined
-          ? { ref: given, from: 'images', given: true }
-          : { ref: `${login}/${config.images.get(deployImage)?.inputs.get('image')?.raw ?? deployImage}@${pendingValue.digest}`, from: `push:${deployImage}` };
-    await checkStageInputs(
-      stepOf('deploy'),
-      deployStageInputs(config, cluster, imageRef, settings),
-      home(sectionNode('deploy'), 'deploy'),
-      check,
-      ignoreChained,
-    );
+    await checkStage('deploy', deployStageInputs(config, cluster, deployImageRef(config, deployImage, givenImages, undefined), settings), 'deploy');
   }
 }
 
